@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ChunkUploader.Tests.Infrastructure;
+
+public enum UploadMethod { Multipart, Octet }
+
+/// <summary>A signed-in user's HTTP client that speaks the Resumable.js protocol, with knobs to break it.</summary>
+public sealed class ApiSession(TestUser user, HttpClient client, string token) : IDisposable
+{
+    public const string TokenHeader = "RequestVerificationToken";
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public TestUser User { get; } = user;
+    public HttpClient Client { get; } = client;
+    public string Token { get; } = token;
+
+    public Task<HttpResponseMessage> ProbeAsync(TestFile file, int number, Action<Dictionary<string, string>>? tamper = null)
+    {
+        var parameters = file.Parameters(number);
+        tamper?.Invoke(parameters);
+        return Client.GetAsync("api/upload?" + Query(parameters));
+    }
+
+    /// <summary>Sends one chunk as Resumable.js would; <paramref name="tamper"/> edits the parameters, <paramref name="body"/> replaces the bytes.</summary>
+    public Task<HttpResponseMessage> SendChunkAsync(
+        TestFile file, int number, UploadMethod method = UploadMethod.Multipart,
+        Action<Dictionary<string, string>>? tamper = null, byte[]? body = null, string? token = "", CancellationToken cancellationToken = default)
+    {
+        var parameters = file.Parameters(number);
+        tamper?.Invoke(parameters);
+        var bytes = body ?? file.Chunk(number);
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/upload?" + Query(parameters));
+        if (method == UploadMethod.Octet)
+        {
+            request.Content = new ByteArrayContent(bytes);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        }
+        else
+        {
+            var form = new MultipartFormDataContent();
+            foreach (var (key, value) in parameters) form.Add(new StringContent(value), key);
+            var part = new ByteArrayContent(bytes);
+            part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            form.Add(part, "file", file.Name);
+            request.Content = form;
+        }
+        var headerValue = token == "" ? Token : token;
+        if (headerValue is not null) request.Headers.Add(TokenHeader, headerValue);
+        return Client.SendAsync(request, cancellationToken);
+    }
+
+    /// <summary>Sends every chunk (in <paramref name="order"/> if given), <paramref name="parallel"/> at a time, failing on any non-200.</summary>
+    public async Task<List<JsonElement>> UploadAsync(TestFile file, IEnumerable<int>? order = null, int parallel = 1, UploadMethod method = UploadMethod.Multipart)
+    {
+        var answers = new List<JsonElement>();
+        await Parallel.ForEachAsync(order ?? file.Numbers, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (number, _) =>
+        {
+            using var response = await SendChunkAsync(file, number, method);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.AreEqual(HttpStatusCode.OK, response.StatusCode, $"chunk {number}: {text}");
+            var json = JsonDocument.Parse(text).RootElement.Clone();
+            lock (answers) answers.Add(json);
+        });
+        return answers;
+    }
+
+    public async Task<JsonElement> UploadsAsync(string query = "")
+    {
+        using var response = await Client.GetAsync("api/uploads" + query);
+        Assert.AreEqual(HttpStatusCode.OK, response.StatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json);
+    }
+
+    public async Task<JsonElement> UploadAsync(Guid id)
+    {
+        using var response = await Client.GetAsync($"api/uploads/{id}");
+        Assert.AreEqual(HttpStatusCode.OK, response.StatusCode, await response.Content.ReadAsStringAsync());
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Json);
+    }
+
+    /// <summary>The upload's record once its SHA-256 is known (it is computed just after the final chunk's answer).</summary>
+    public async Task<JsonElement> WaitForHashAsync(Guid id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var record = await UploadAsync(id);
+            if (record.GetProperty("sha256").ValueKind == JsonValueKind.String) return record;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Upload {id} got no SHA-256 within 60 s: {record}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static string Query(Dictionary<string, string> parameters) =>
+        string.Join("&", parameters.Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value)));
+
+    public void Dispose() => Client.Dispose();
+}

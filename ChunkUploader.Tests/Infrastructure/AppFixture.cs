@@ -1,0 +1,132 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ChunkUploader.Web.Data;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChunkUploader.Tests.Infrastructure;
+
+/// <summary>
+/// The app on a real Kestrel bound to 127.0.0.1, with its own SQLite file and storage root in a temp folder.
+/// One instance serves the whole test run; each test makes its own users, so tests never share uploads.
+/// </summary>
+public sealed partial class AppFixture : WebApplicationFactory<Program>
+{
+    public const long MinChunkSize = 1024;
+    public const long MaxChunkSize = 1024 * 1024;
+    public const long MaxFileSize = 512L * 1024 * 1024;
+
+    private static AppFixture? _shared;
+    private int _userCounter;
+
+    public static AppFixture Shared => _shared ?? throw new InvalidOperationException("The app fixture is not started.");
+
+    public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "chunkuploader-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    public string StorageRoot => Path.Combine(WorkDirectory, "storage");
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public static void Start()
+    {
+        var fixture = new AppFixture();
+        fixture.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        fixture.StartServer();
+        var address = fixture.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fixture.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        _shared = fixture;
+    }
+
+    public static async Task StopAsync()
+    {
+        if (_shared is null) return;
+        var directory = _shared.WorkDirectory;
+        await _shared.DisposeAsync();
+        _shared = null;
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        Directory.CreateDirectory(WorkDirectory);
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Storage:Root", StorageRoot);
+        builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(StorageRoot, "app.db")}");
+        builder.UseSetting("Upload:MinChunkSize", MinChunkSize.ToString());
+        builder.UseSetting("Upload:MaxChunkSize", MaxChunkSize.ToString());
+        builder.UseSetting("Upload:PageChunkSize", (256 * 1024).ToString());
+        builder.UseSetting("Upload:MaxFileSize", MaxFileSize.ToString());
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    /// <summary>A new account with a unique email; an admin when asked.</summary>
+    public async Task<TestUser> CreateUserAsync(bool admin = false)
+    {
+        var email = $"user{Interlocked.Increment(ref _userCounter)}-{Guid.NewGuid().ToString("N")[..6]}@test.local";
+        const string password = "Test-Pass-1234!";
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        var user = new IdentityUser { UserName = email, Email = email, EmailConfirmed = true };
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded) throw new InvalidOperationException(string.Join(" ", created.Errors.Select(e => e.Description)));
+        if (admin) await users.AddToRoleAsync(user, Roles.Admin);
+        return new TestUser(user.Id, email, password);
+    }
+
+    /// <summary>An HTTP client with its own cookie jar, not signed in.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
+        return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    /// <summary>Signs in through the Identity login page and reads the antiforgery token the upload page renders.</summary>
+    public async Task<ApiSession> SignInAsync(TestUser user)
+    {
+        var client = CreateAnonymousClient();
+        var loginPage = await client.GetStringAsync("Identity/Account/Login");
+        var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Input.Email"] = user.Email,
+            ["Input.Password"] = user.Password,
+            ["Input.RememberMe"] = "false",
+            ["__RequestVerificationToken"] = HiddenToken().Match(loginPage).Groups[1].Value,
+        });
+        var login = await client.PostAsync("Identity/Account/Login", form);
+        if (login.StatusCode != HttpStatusCode.Redirect)
+            throw new InvalidOperationException($"Login of {user.Email} answered {(int)login.StatusCode}.");
+
+        var page = await client.GetStringAsync("");
+        var token = WebUtility.HtmlDecode(PageToken().Match(page).Groups[1].Value);
+        if (string.IsNullOrEmpty(token)) throw new InvalidOperationException("The upload page rendered no antiforgery token.");
+        return new ApiSession(user, client, token);
+    }
+
+    public async Task<ApiSession> NewSessionAsync(bool admin = false) => await SignInAsync(await CreateUserAsync(admin));
+
+    /// <summary>Every file under the test's work directory that lies outside the storage root.</summary>
+    public IEnumerable<string> FilesOutsideStorageRoot() =>
+        Directory.EnumerateFiles(WorkDirectory, "*", SearchOption.AllDirectories)
+            .Where(path => !path.StartsWith(StorageRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex HiddenToken();
+
+    [GeneratedRegex("data-token=\"([^\"]+)\"")]
+    private static partial Regex PageToken();
+}
+
+public sealed record TestUser(string Id, string Email, string Password);
+
+[TestClass]
+public static class TestRun
+{
+    [AssemblyInitialize]
+    public static void Start(TestContext _) => AppFixture.Start();
+
+    [AssemblyCleanup]
+    public static async Task Stop() => await AppFixture.StopAsync();
+}

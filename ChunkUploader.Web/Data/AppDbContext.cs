@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChunkUploader.Web.Data;
+
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : IdentityDbContext<IdentityUser>(options)
+{
+    public DbSet<Upload> Uploads => Set<Upload>();
+    public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        builder.Entity<Upload>(upload =>
+        {
+            upload.Property(u => u.UserId).HasMaxLength(450);
+            upload.Property(u => u.Identifier).HasMaxLength(UploadLimits.MaxIdentifierLength);
+            upload.Property(u => u.FileName).HasMaxLength(UploadLimits.MaxFileNameLength);
+            upload.Property(u => u.RelativePath).HasMaxLength(UploadLimits.MaxRelativePathLength);
+            upload.Property(u => u.ContentType).HasMaxLength(UploadLimits.MaxContentTypeLength);
+            upload.Property(u => u.Status).HasConversion<string>().HasMaxLength(16);
+            upload.Property(u => u.Sha256).HasMaxLength(64);
+            upload.Property(u => u.FailureReason).HasMaxLength(500);
+            upload.Property(u => u.DeletedBy).HasMaxLength(256);
+
+            // At most one live upload per user and identifier: the database, not a process lock,
+            // decides which of several simultaneous first chunks creates it.
+            upload.HasIndex(u => new { u.UserId, u.Identifier })
+                .IsUnique()
+                .HasFilter("\"Status\" IN ('Receiving', 'Assembling')")
+                .HasDatabaseName("IX_Uploads_Live_UserId_Identifier");
+            upload.HasIndex(u => new { u.UserId, u.StartedAt });
+            upload.HasIndex(u => u.StartedAt);
+            upload.HasIndex(u => u.Status);
+
+            upload.HasOne<IdentityUser>().WithMany().HasForeignKey(u => u.UserId).OnDelete(DeleteBehavior.Cascade);
+            upload.HasMany(u => u.Chunks).WithOne().HasForeignKey(c => c.UploadId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<UploadChunk>().HasKey(c => new { c.UploadId, c.Number });
+    }
+}

@@ -1,0 +1,6 @@
+namespace ChunkUploader.Web.Data;
+
+public static class Roles
+{
+    public const string Admin = "Admin";
+}

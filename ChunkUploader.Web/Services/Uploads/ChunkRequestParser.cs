@@ -1,0 +1,93 @@
+using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Options;
+using Microsoft.Extensions.Options;
+using P = ChunkUploader.Web.Services.Uploads.ResumableParameters;
+
+namespace ChunkUploader.Web.Services.Uploads;
+
+/// <summary>
+/// Turns raw Resumable.js parameters into a <see cref="ChunkRequest"/>. Each protocol rule is one named check
+/// that yields one precise message; the first that fails decides the answer.
+/// </summary>
+public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
+{
+    private readonly UploadOptions _limits = options.Value;
+
+    public Outcome<ChunkRequest> Parse(Func<string, string?> parameter)
+    {
+        if (Whole(parameter, P.ChunkNumber, out var chunkNumber) is { } r1) return r1;
+        if (Whole(parameter, P.ChunkSize, out var chunkSize) is { } r2) return r2;
+        if (Whole(parameter, P.CurrentChunkSize, out var currentChunkSize) is { } r3) return r3;
+        if (Whole(parameter, P.TotalSize, out var totalSize) is { } r4) return r4;
+        if (Whole(parameter, P.TotalChunks, out var totalChunks) is { } r5) return r5;
+        if (Text(parameter, P.Identifier, UploadLimits.MaxIdentifierLength, required: true, out var identifier) is { } r6) return r6;
+        if (Text(parameter, P.FileName, UploadLimits.MaxFileNameLength, required: true, out var fileName) is { } r7) return r7;
+        if (Text(parameter, P.RelativePath, UploadLimits.MaxRelativePathLength, required: false, out var relativePath) is { } r8) return r8;
+        if (Text(parameter, P.Type, UploadLimits.MaxContentTypeLength, required: false, out var type) is { } r9) return r9;
+
+        if (ChunkSizeWithinLimits(chunkSize) is { } r10) return r10;
+        if (TotalSizeWithinLimit(totalSize) is { } r11) return r11;
+        if (LayoutFromTotalChunks(totalSize, chunkSize, totalChunks, out var layout) is { } r12) return r12;
+        if (ChunkNumberInRange(chunkNumber, layout) is { } r13) return r13;
+        if (CurrentChunkSizeMatches((int)chunkNumber, currentChunkSize, layout) is { } r14) return r14;
+
+        return new ChunkRequest((int)chunkNumber, layout, identifier, fileName, relativePath, type);
+    }
+
+    private static Rejection? Whole(Func<string, string?> parameter, string name, out long value)
+    {
+        value = 0;
+        var raw = parameter(name);
+        if (string.IsNullOrEmpty(raw))
+            return Rejection.BadRequest($"{name} is missing.");
+        if (!long.TryParse(raw, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value))
+            return Rejection.BadRequest($"{name} must be a whole number, not '{Shorten(raw)}'.");
+        return null;
+    }
+
+    private static Rejection? Text(Func<string, string?> parameter, string name, int maxLength, bool required, out string value)
+    {
+        value = parameter(name) ?? "";
+        if (required && string.IsNullOrWhiteSpace(value))
+            return Rejection.BadRequest($"{name} is missing.");
+        if (value.Length > maxLength)
+            return Rejection.BadRequest($"{name} is longer than {maxLength} characters.");
+        if (value.Any(char.IsControl))
+            return Rejection.BadRequest($"{name} contains control characters.");
+        return null;
+    }
+
+    private Rejection? ChunkSizeWithinLimits(long chunkSize) =>
+        chunkSize < _limits.MinChunkSize || chunkSize > _limits.MaxChunkSize
+            ? Rejection.BadRequest($"{P.ChunkSize} {chunkSize} is outside the accepted range of {_limits.MinChunkSize} to {_limits.MaxChunkSize} bytes.")
+            : null;
+
+    private Rejection? TotalSizeWithinLimit(long totalSize) =>
+        totalSize > _limits.MaxFileSize
+            ? Rejection.BadRequest($"The file is {ByteSize.Format(totalSize)}; the largest file accepted is {ByteSize.Format(_limits.MaxFileSize)}.")
+            : null;
+
+    private static Rejection? LayoutFromTotalChunks(long totalSize, long chunkSize, long totalChunks, out ChunkLayout layout)
+    {
+        var match = ChunkLayout.FromClientCount(totalSize, chunkSize, totalChunks);
+        layout = match ?? new ChunkLayout(totalSize, chunkSize, ForceChunkSize: false);
+        if (match is not null) return null;
+        var forced = layout with { ForceChunkSize = true };
+        var expected = layout.ChunkCount == forced.ChunkCount
+            ? $"{layout.ChunkCount}"
+            : $"{layout.ChunkCount}, or {forced.ChunkCount} with forceChunkSize";
+        return Rejection.BadRequest($"{P.TotalChunks} {totalChunks} does not fit a file of {totalSize} bytes in chunks of {chunkSize} bytes (expected {expected}).");
+    }
+
+    private static Rejection? ChunkNumberInRange(long chunkNumber, ChunkLayout layout) =>
+        chunkNumber < 1 || chunkNumber > layout.ChunkCount
+            ? Rejection.BadRequest($"{P.ChunkNumber} {chunkNumber} is outside 1..{layout.ChunkCount}.")
+            : null;
+
+    private static Rejection? CurrentChunkSizeMatches(int chunkNumber, long currentChunkSize, ChunkLayout layout) =>
+        currentChunkSize != layout.SizeOf(chunkNumber)
+            ? Rejection.BadRequest($"{P.CurrentChunkSize} {currentChunkSize} is wrong: chunk {chunkNumber} of this file is {layout.SizeOf(chunkNumber)} bytes.")
+            : null;
+
+    private static string Shorten(string raw) => raw.Length <= 20 ? raw : raw[..20] + "…";
+}

@@ -1,0 +1,90 @@
+using ChunkUploader.Web.Options;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace ChunkUploader.Web.Services.Uploads;
+
+/// <summary>
+/// Reads a Resumable.js upload request up to the first byte of the chunk, without buffering the chunk:
+/// <c>multipart</c> (parameters in the query and as form fields before the <c>file</c> part) or <c>octet</c>
+/// (parameters in the query, the body is the chunk).
+/// </summary>
+public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<UploadOptions> options)
+{
+    public const string FilePartName = "file";
+    private const int MaxFieldLength = 4096;
+    private const int MaxFieldsBeforeFile = 32;
+
+    public Outcome<ChunkRequest> ReadProbe(HttpRequest request) => parser.Parse(name => request.Query[name].FirstOrDefault());
+
+    public async Task<Outcome<IncomingChunk>> ReadUploadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
+            return Unsupported();
+        if (contentType.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            return ReadOctet(request);
+        if (contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+            return await ReadMultipartAsync(request, contentType, cancellationToken);
+        return Unsupported();
+    }
+
+    private Outcome<IncomingChunk> ReadOctet(HttpRequest request)
+    {
+        var parsed = parser.Parse(name => request.Query[name].FirstOrDefault());
+        if (parsed.Rejection is { } rejection) return rejection;
+        var chunk = parsed.Value!;
+        if (request.ContentLength is { } length && length != chunk.Length)
+            return Rejection.BadRequest($"The request body has {length} bytes; chunk {chunk.ChunkNumber} of this file is {chunk.Length} bytes.");
+        return new IncomingChunk(chunk, request.Body);
+    }
+
+    private async Task<Outcome<IncomingChunk>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue contentType, CancellationToken cancellationToken)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary) || boundary.Length > 200)
+            return Rejection.BadRequest("The multipart request has no valid boundary.");
+
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = options.Value.MaxRequestBodySize };
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var sections = 0; sections <= MaxFieldsBeforeFile; sections++)
+        {
+            var section = await reader.ReadNextSectionAsync(cancellationToken);
+            if (section is null) break;
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+                return Rejection.BadRequest("Every multipart section must be form-data.");
+
+            var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+            if (disposition.IsFileDisposition())
+            {
+                if (name != FilePartName)
+                    return Rejection.BadRequest($"The chunk must be sent in a part named '{FilePartName}', not '{name}'.");
+                var parsed = parser.Parse(key => request.Query[key].FirstOrDefault() ?? fields.GetValueOrDefault(key));
+                if (parsed.Rejection is { } rejection) return rejection;
+                return new IncomingChunk(parsed.Value!, section.Body);
+            }
+
+            if (ResumableParameters.All.Contains(name))
+            {
+                var value = await ReadFieldAsync(section.Body, cancellationToken);
+                if (value is null) return Rejection.BadRequest($"The form field {name} is longer than {MaxFieldLength} characters.");
+                fields[name] = value;
+            }
+        }
+        return Rejection.BadRequest($"The request has no '{FilePartName}' part carrying the chunk.");
+    }
+
+    private static async Task<string?> ReadFieldAsync(Stream body, CancellationToken cancellationToken)
+    {
+        var buffer = new char[MaxFieldLength + 1];
+        using var text = new StreamReader(body, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await text.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+            length += read;
+        return length > MaxFieldLength ? null : new string(buffer, 0, length);
+    }
+
+    private static Rejection Unsupported() =>
+        Rejection.UnsupportedMediaType("Send the chunk as multipart/form-data with a 'file' part, or as application/octet-stream.");
+}

@@ -1,0 +1,134 @@
+using ChunkUploader.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChunkUploader.Web.Services.Uploads;
+
+/// <summary>
+/// The upload records in the database. Every decision that several requests (or several instances) could race on
+/// is one conditional statement here, so that the database, not a process lock, picks the winner.
+/// </summary>
+public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
+{
+    private static readonly UploadStatus[] Live = [UploadStatus.Receiving, UploadStatus.Assembling];
+
+    public Task<Upload?> FindLiveAsync(string userId, string identifier, CancellationToken cancellationToken) =>
+        db.Uploads.AsNoTracking()
+            .SingleOrDefaultAsync(u => u.UserId == userId && u.Identifier == identifier && Live.Contains(u.Status), cancellationToken);
+
+    /// <summary>The live upload for this user and identifier, created on its first chunk.</summary>
+    public async Task<Outcome<Upload>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    {
+        var upload = await FindLiveAsync(userId, request.Identifier, cancellationToken)
+                     ?? await CreateAsync(userId, request, cancellationToken);
+        return SameShape(upload, request) is { } rejection ? rejection : upload;
+    }
+
+    /// <summary>Refuses a request whose identifier names a live upload of another size or chunking.</summary>
+    public static Rejection? SameShape(Upload upload, ChunkRequest request) =>
+        upload.TotalSize == request.Layout.TotalSize
+        && upload.ChunkSize == request.Layout.ChunkSize
+        && upload.ForceChunkSize == request.Layout.ForceChunkSize
+            ? null
+            : Rejection.BadRequest(
+                $"resumableIdentifier '{request.Identifier}' already names an upload of {upload.TotalSize} bytes in chunks of {upload.ChunkSize} bytes; " +
+                "an upload cannot change its size or chunking midway.");
+
+    private async Task<Upload> CreateAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var upload = new Upload
+        {
+            Id = Guid.CreateVersion7(),
+            UserId = userId,
+            Identifier = request.Identifier,
+            FileName = request.FileName,
+            RelativePath = request.RelativePath,
+            ContentType = request.ContentType,
+            TotalSize = request.Layout.TotalSize,
+            ChunkSize = request.Layout.ChunkSize,
+            ForceChunkSize = request.Layout.ForceChunkSize,
+            TotalChunks = request.Layout.ChunkCount,
+            Status = UploadStatus.Receiving,
+            StartedAt = now,
+            UpdatedAt = now,
+        };
+        db.Uploads.Add(upload);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return upload;
+        }
+        catch (DbUpdateException)
+        {
+            // A simultaneous first chunk created it: the unique index on live uploads let exactly one insert through.
+            db.ChangeTracker.Clear();
+            return await FindLiveAsync(userId, request.Identifier, cancellationToken)
+                   ?? throw new InvalidOperationException($"Upload '{request.Identifier}' could neither be created nor found.");
+        }
+    }
+
+    public Task<bool> HasChunkAsync(Guid uploadId, int chunkNumber, CancellationToken cancellationToken) =>
+        db.UploadChunks.AnyAsync(c => c.UploadId == uploadId && c.Number == chunkNumber, cancellationToken);
+
+    /// <summary>Records a chunk whose bytes are on disk and returns how many distinct chunks the upload now has.</summary>
+    public async Task<int> RecordChunkAsync(Guid uploadId, int chunkNumber, long size, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            db.UploadChunks.Add(new UploadChunk { UploadId = uploadId, Number = chunkNumber, Size = size, ReceivedAt = now });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await db.Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set
+                    .SetProperty(u => u.ChunksReceived, u => u.ChunksReceived + 1)
+                    .SetProperty(u => u.BytesReceived, u => u.BytesReceived + size)
+                    .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // The same chunk, resent at the same moment, was recorded by the other request.
+                await transaction.RollbackAsync(cancellationToken);
+            }
+            finally
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+        return await db.Uploads.Where(u => u.Id == uploadId).Select(u => u.ChunksReceived).SingleAsync(cancellationToken);
+    }
+
+    /// <summary>Moves a fully received upload to Assembling. Exactly one caller ever gets true for an upload.</summary>
+    public async Task<bool> TryClaimAssemblyAsync(Guid uploadId, CancellationToken cancellationToken) =>
+        await db.Uploads
+            .Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving && u.ChunksReceived == u.TotalChunks)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.Status, UploadStatus.Assembling)
+                .SetProperty(u => u.UpdatedAt, clock.GetUtcNow().UtcDateTime), cancellationToken) == 1;
+
+    public async Task MarkCompleteAsync(Guid uploadId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Assembling)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.Status, UploadStatus.Complete)
+                .SetProperty(u => u.CompletedAt, now)
+                .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+        // The per-chunk rows only served the receiving phase.
+        await db.UploadChunks.Where(c => c.UploadId == uploadId).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    public async Task MarkFailedAsync(Guid uploadId, string reason, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await db.Uploads.Where(u => u.Id == uploadId)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.Status, UploadStatus.Failed)
+                .SetProperty(u => u.FailureReason, reason.Length > 500 ? reason[..500] : reason)
+                .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+    }
+
+    public Task SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
+        db.Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set.SetProperty(u => u.Sha256, sha256), cancellationToken);
+}

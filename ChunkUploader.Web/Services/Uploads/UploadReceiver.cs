@@ -1,0 +1,54 @@
+using ChunkUploader.Web.Data;
+
+namespace ChunkUploader.Web.Services.Uploads;
+
+/// <summary>The chunk pipeline of one user: answer probes, store chunks, and finish the file on its last chunk.</summary>
+public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store, UploadAssembler assembler, ILogger<UploadReceiver> logger)
+{
+    /// <summary>Whether this user already holds this exact chunk, complete.</summary>
+    public async Task<Outcome<bool>> HasChunkAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    {
+        var upload = await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken);
+        if (upload is null) return false;
+        if (UploadLedger.SameShape(upload, request) is { } rejection) return rejection;
+        return upload.Status == UploadStatus.Assembling
+               || await ledger.HasChunkAsync(upload.Id, request.ChunkNumber, cancellationToken);
+    }
+
+    public async Task<Outcome<ChunkReceipt>> ReceiveAsync(string userId, ChunkRequest request, Stream body, CancellationToken cancellationToken)
+    {
+        var opened = await ledger.OpenAsync(userId, request, cancellationToken);
+        if (opened.Rejection is { } mismatch) return mismatch;
+        var upload = opened.Value!;
+
+        // All chunks are in and the file is being finished: a late resend has nothing to add.
+        if (upload.Status == UploadStatus.Assembling)
+            return Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks);
+
+        // Never rewrite bytes under a chunk already recorded as whole.
+        if (await ledger.HasChunkAsync(upload.Id, request.ChunkNumber, cancellationToken))
+            return Receipt(ChunkReceipt.AlreadyReceived, upload, upload.ChunksReceived);
+
+        var carried = await store.WriteChunkAsync(userId, upload.Id, request.Offset, request.Length, body, cancellationToken);
+        if (carried != request.Length)
+        {
+            LogBodyLengthMismatch(logger, upload.Id, request.ChunkNumber, request.Length, carried);
+            return Rejection.BadRequest(carried > request.Length
+                ? $"The chunk body is longer than chunk {request.ChunkNumber} of this file, which is {request.Length} bytes."
+                : $"The chunk body has {carried} bytes; chunk {request.ChunkNumber} of this file is {request.Length} bytes.");
+        }
+
+        var received = await ledger.RecordChunkAsync(upload.Id, request.ChunkNumber, request.Length, cancellationToken);
+        if (received < upload.TotalChunks)
+            return Receipt(ChunkReceipt.Received, upload, received);
+
+        var status = await assembler.TryAssembleAsync(upload, cancellationToken);
+        return Receipt(status, upload, received);
+    }
+
+    private static ChunkReceipt Receipt(string status, Upload upload, int received) =>
+        new(status, upload.Id, received, upload.TotalChunks);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} chunk {ChunkNumber}: expected {Expected} bytes, the body carried {Carried}")]
+    private static partial void LogBodyLengthMismatch(ILogger logger, Guid uploadId, int chunkNumber, long expected, long carried);
+}

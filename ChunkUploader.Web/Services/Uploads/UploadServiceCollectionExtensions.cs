@@ -1,0 +1,40 @@
+using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Options;
+using ChunkUploader.Web.Services.History;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChunkUploader.Web.Services.Uploads;
+
+public static class UploadServiceCollectionExtensions
+{
+    /// <summary>The one registration of the database: SQLite, in a file under the content root unless configured otherwise.</summary>
+    public static IServiceCollection AddUploadDatabase(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var connection = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Default") ?? "Data Source=data/chunkuploader.db");
+        connection.DataSource = Path.GetFullPath(connection.DataSource, environment.ContentRootPath);
+        connection.DefaultTimeout = Math.Max(connection.DefaultTimeout, 30); // writers queue for SQLite's single write lock
+        services.AddDbContext<AppDbContext>(options => options.UseSqlite(connection.ToString()));
+        return services;
+    }
+
+    /// <summary>The one registration of the upload pipeline and its storage.</summary>
+    public static IServiceCollection AddUploads(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StoragePaths>();
+        services.AddSingleton<ChunkStore>();
+        services.AddSingleton<ChunkRequestParser>();
+        services.AddSingleton<ChunkRequestReader>();
+        services.AddSingleton<UploadHashQueue>();
+        services.AddScoped<UploadLedger>();
+        services.AddScoped<UploadAssembler>();
+        services.AddScoped<UploadReceiver>();
+        services.AddScoped<UploadHistory>();
+        services.AddHostedService<UploadHashWorker>();
+        return services;
+    }
+}
