@@ -1,0 +1,91 @@
+using ChunkUploader.Web.Options;
+using ChunkUploader.Web.Services.Uploads;
+
+namespace ChunkUploader.Tests.Services;
+
+[TestClass]
+public sealed class ChunkRequestParserTests
+{
+    private static readonly ChunkRequestParser Parser = new(Microsoft.Extensions.Options.Options.Create(new UploadOptions
+    {
+        MinChunkSize = 1024,
+        MaxChunkSize = 4096,
+        PageChunkSize = 1024,
+        MaxFileSize = 1_000_000,
+    }));
+
+    private static Dictionary<string, string> Valid() => new()
+    {
+        ["resumableChunkNumber"] = "3",
+        ["resumableChunkSize"] = "1024",
+        ["resumableCurrentChunkSize"] = "1024",
+        ["resumableTotalSize"] = "10000",
+        ["resumableType"] = "",
+        ["resumableIdentifier"] = "10000-photojpg",
+        ["resumableFilename"] = "photo.jpg",
+        ["resumableRelativePath"] = "holiday/photo.jpg",
+        ["resumableTotalChunks"] = "9",
+    };
+
+    private static Outcome<ChunkRequest> Parse(Action<Dictionary<string, string>>? tamper = null)
+    {
+        var values = Valid();
+        tamper?.Invoke(values);
+        return Parser.Parse(values.GetValueOrDefault);
+    }
+
+    [TestMethod]
+    public void A_valid_request_becomes_one_value_with_its_byte_range()
+    {
+        var request = Parse().Value!;
+
+        Assert.AreEqual(3, request.ChunkNumber);
+        Assert.AreEqual(2048, request.Offset);
+        Assert.AreEqual(1024, request.Length);
+        Assert.AreEqual("holiday/photo.jpg", request.RelativePath);
+        Assert.AreEqual("", request.ContentType, "an empty resumableType is allowed");
+    }
+
+    [TestMethod]
+    public void The_last_chunk_may_be_almost_twice_the_chunk_size()
+    {
+        var request = Parse(p => { p["resumableChunkNumber"] = "9"; p["resumableCurrentChunkSize"] = "1808"; }).Value!;
+
+        Assert.AreEqual(1808, request.Length);
+    }
+
+    [TestMethod]
+    public void ForceChunkSize_is_recognised_from_the_count()
+    {
+        var request = Parse(p => { p["resumableTotalChunks"] = "10"; p["resumableChunkNumber"] = "10"; p["resumableCurrentChunkSize"] = "784"; }).Value!;
+
+        Assert.IsTrue(request.Layout.ForceChunkSize);
+    }
+
+    [TestMethod]
+    [DataRow("resumableChunkNumber", "", "resumableChunkNumber is missing.")]
+    [DataRow("resumableChunkNumber", "1e3", "resumableChunkNumber must be a whole number, not '1e3'.")]
+    [DataRow("resumableChunkNumber", "10", "resumableChunkNumber 10 is outside 1..9.")]
+    [DataRow("resumableTotalSize", "99999999999", "The file is 93.1 GiB; the largest file accepted is 976.6 KiB.")]
+    [DataRow("resumableChunkSize", "512", "resumableChunkSize 512 is outside the accepted range of 1024 to 4096 bytes.")]
+    [DataRow("resumableTotalChunks", "8", "resumableTotalChunks 8 does not fit a file of 10000 bytes in chunks of 1024 bytes (expected 9, or 10 with forceChunkSize).")]
+    [DataRow("resumableCurrentChunkSize", "1000", "resumableCurrentChunkSize 1000 is wrong: chunk 3 of this file is 1024 bytes.")]
+    [DataRow("resumableFilename", " ", "resumableFilename is missing.")]
+    [DataRow("resumableIdentifier", "a\nb", "resumableIdentifier contains control characters.")]
+    public void Each_rule_names_what_was_wrong(string name, string value, string message)
+    {
+        var outcome = Parse(p => p[name] = value);
+
+        Assert.IsNotNull(outcome.Rejection);
+        Assert.AreEqual(400, outcome.Rejection.StatusCode);
+        Assert.AreEqual(message, outcome.Rejection.Message);
+    }
+
+    [TestMethod]
+    public void An_overlong_name_is_refused()
+    {
+        var outcome = Parse(p => p["resumableFilename"] = new string('a', 256));
+
+        Assert.AreEqual("resumableFilename is longer than 255 characters.", outcome.Rejection?.Message);
+    }
+}
