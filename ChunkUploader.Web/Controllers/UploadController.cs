@@ -32,6 +32,29 @@ public sealed partial class UploadController(
         return held.Value ? Content("Chunk present.", "text/plain") : NoContent();
     }
 
+    /// <summary>What the server holds of the live upload with this identifier, so that a page can say it is resuming.</summary>
+    [HttpGet("status")]
+    public async Task<IActionResult> Status()
+    {
+        if (Request.Query[ResumableParameters.Identifier].FirstOrDefault() is not { Length: > 0 } identifier)
+            return Refuse(Rejection.BadRequest($"{ResumableParameters.Identifier} is missing."));
+        return await receiver.ProgressAsync(UserId, identifier, HttpContext.RequestAborted) is { } progress
+            ? Ok(progress)
+            : NotFound("No upload in progress with that identifier.");
+    }
+
+    /// <summary>Cancels the live upload with this identifier; its chunks are deleted at once.</summary>
+    [HttpDelete]
+    [ValidateAntiforgeryHeader]
+    public async Task<IActionResult> Cancel()
+    {
+        if (Request.Query[ResumableParameters.Identifier].FirstOrDefault() is not { Length: > 0 } identifier)
+            return Refuse(Rejection.BadRequest($"{ResumableParameters.Identifier} is missing."));
+        return await receiver.CancelAsync(UserId, identifier, HttpContext.RequestAborted)
+            ? NoContent()
+            : Refuse(Rejection.NotFound("No upload in progress with that identifier."));
+    }
+
     [HttpPost]
     [ValidateAntiforgeryHeader]
     public async Task<IActionResult> Receive()

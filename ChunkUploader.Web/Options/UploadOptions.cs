@@ -23,6 +23,9 @@ public sealed record UploadOptions : IValidatableObject
     [Range(typeof(long), "1", "9223372036854775807")]
     public long PageChunkSize { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>File extensions accepted, without the dot (for example <c>["jpg", "mp4"]</c>); empty accepts every file.</summary>
+    public string[] AllowedExtensions { get; init; } = [];
+
     /// <summary>Allowance for multipart framing and form fields on top of the chunk bytes.</summary>
     public const long FramingAllowance = 64 * 1024;
 

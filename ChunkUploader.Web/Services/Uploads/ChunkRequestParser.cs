@@ -25,11 +25,12 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
         if (Text(parameter, P.RelativePath, UploadLimits.MaxRelativePathLength, required: false, out var relativePath) is { } r8) return r8;
         if (Text(parameter, P.Type, UploadLimits.MaxContentTypeLength, required: false, out var type) is { } r9) return r9;
 
-        if (ChunkSizeWithinLimits(chunkSize) is { } r10) return r10;
-        if (TotalSizeWithinLimit(totalSize) is { } r11) return r11;
-        if (LayoutFromTotalChunks(totalSize, chunkSize, totalChunks, out var layout) is { } r12) return r12;
-        if (ChunkNumberInRange(chunkNumber, layout) is { } r13) return r13;
-        if (CurrentChunkSizeMatches((int)chunkNumber, currentChunkSize, layout) is { } r14) return r14;
+        if (ExtensionAllowed(fileName) is { } r10) return r10;
+        if (ChunkSizeWithinLimits(chunkSize) is { } r11) return r11;
+        if (TotalSizeWithinLimit(totalSize) is { } r12) return r12;
+        if (LayoutFromTotalChunks(totalSize, chunkSize, totalChunks, out var layout) is { } r13) return r13;
+        if (ChunkNumberInRange(chunkNumber, layout) is { } r14) return r14;
+        if (CurrentChunkSizeMatches((int)chunkNumber, currentChunkSize, layout) is { } r15) return r15;
 
         return new ChunkRequest((int)chunkNumber, layout, identifier, fileName, relativePath, type);
     }
@@ -55,6 +56,16 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
         if (value.Any(char.IsControl))
             return Rejection.BadRequest($"{name} contains control characters.");
         return null;
+    }
+
+    private Rejection? ExtensionAllowed(string fileName)
+    {
+        if (_limits.AllowedExtensions.Length == 0) return null;
+        var extension = Path.GetExtension(fileName).TrimStart('.');
+        return _limits.AllowedExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase)
+            ? null
+            : Rejection.UnsupportedMediaType(
+                $"Files of type '{(extension.Length == 0 ? "(none)" : "." + extension)}' are not accepted; allowed: {string.Join(", ", _limits.AllowedExtensions.Select(e => "." + e))}.");
     }
 
     private Rejection? ChunkSizeWithinLimits(long chunkSize) =>

@@ -129,6 +129,21 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
                 .SetProperty(u => u.UpdatedAt, now), cancellationToken);
     }
 
+    /// <summary>Cancels the user's live upload with this identifier, unless it is already being assembled.</summary>
+    public async Task<Upload?> CancelAsync(string userId, string identifier, CancellationToken cancellationToken)
+    {
+        var upload = await FindLiveAsync(userId, identifier, cancellationToken);
+        if (upload is null) return null;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var cancelled = await db.Uploads.Where(u => u.Id == upload.Id && u.Status == UploadStatus.Receiving)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.Status, UploadStatus.Cancelled)
+                .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+        if (cancelled == 0) return null;
+        await db.UploadChunks.Where(c => c.UploadId == upload.Id).ExecuteDeleteAsync(cancellationToken);
+        return upload;
+    }
+
     public Task SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
         db.Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set.SetProperty(u => u.Sha256, sha256), cancellationToken);
 }

@@ -46,8 +46,27 @@ public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store
         return Receipt(status, upload, received);
     }
 
+    /// <summary>How far the user's live upload with this identifier has come, for a page that resumes it.</summary>
+    public async Task<UploadProgress?> ProgressAsync(string userId, string identifier, CancellationToken cancellationToken) =>
+        await ledger.FindLiveAsync(userId, identifier, cancellationToken) is { } upload
+            ? new UploadProgress(upload.Id, upload.Status, upload.ChunksReceived, upload.TotalChunks, upload.BytesReceived, upload.TotalSize)
+            : null;
+
+    /// <summary>Cancels the upload and deletes its chunks at once.</summary>
+    public async Task<bool> CancelAsync(string userId, string identifier, CancellationToken cancellationToken)
+    {
+        var upload = await ledger.CancelAsync(userId, identifier, cancellationToken);
+        if (upload is null) return false;
+        store.DeleteChunks(userId, upload.Id);
+        LogCancelled(logger, upload.Id);
+        return true;
+    }
+
     private static ChunkReceipt Receipt(string status, Upload upload, int received) =>
         new(status, upload.Id, received, upload.TotalChunks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} cancelled by its owner")]
+    private static partial void LogCancelled(ILogger logger, Guid uploadId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} chunk {ChunkNumber}: expected {Expected} bytes, the body carried {Carried}")]
     private static partial void LogBodyLengthMismatch(ILogger logger, Guid uploadId, int chunkNumber, long expected, long carried);
