@@ -28,6 +28,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
 
     public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "chunkuploader-tests-" + Guid.NewGuid().ToString("N")[..8]);
     public string StorageRoot => Path.Combine(WorkDirectory, "storage");
+
+    /// <summary>Where tests put the files a browser picks: beside the app's folder, so they never count as written by the server.</summary>
+    public string ClientFilesDirectory => WorkDirectory + "-client";
     public Uri BaseAddress { get; private set; } = null!;
 
     public static void Start()
@@ -46,7 +49,8 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         var directory = _shared.WorkDirectory;
         await _shared.DisposeAsync();
         _shared = null;
-        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        foreach (var path in new[] { directory, directory + "-client" })
+            try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); } catch (IOException) { }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -128,5 +132,9 @@ public static class TestRun
     public static void Start(TestContext _) => AppFixture.Start();
 
     [AssemblyCleanup]
-    public static async Task Stop() => await AppFixture.StopAsync();
+    public static async Task Stop()
+    {
+        await BrowserFixture.StopAsync();
+        await AppFixture.StopAsync();
+    }
 }

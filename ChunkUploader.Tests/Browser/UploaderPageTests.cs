@@ -1,0 +1,258 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ChunkUploader.Tests.Browser;
+
+/// <summary>The upload page in Debian's Chromium against the app on Kestrel, checked on the server byte for byte.</summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class UploaderPageTests
+{
+    private static AppFixture App => AppFixture.Shared;
+    private static readonly long PageChunkSize = 256 * 1024;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
+
+    [TestMethod]
+    public async Task Several_files_including_one_of_50_MB_arrive_byte_identical()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        var files = new[] { LocalFile("big.bin", 50 * 1024 * 1024), LocalFile("small.txt", 1234), LocalFile("photo.jpg", 700_000) };
+
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(files);
+        await Expect(page.Locator("#files li[data-state=uploading]").First).ToBeVisibleAsync();
+        await Screenshot(page, "upload-in-progress");
+
+        foreach (var file in files) await AssertRowDoneAndStoredAsync(page, user, file);
+        await Expect(page.Locator("#batch-summary")).ToContainTextAsync("3 of 3 files done");
+        await Screenshot(page, "upload-done");
+    }
+
+    [TestMethod]
+    public async Task Dropped_files_upload()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        var bytes = RandomNumberGenerator.GetBytes(600_000);
+
+        await page.EvaluateAsync(@"bytes => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(bytes)], 'dropped.bin', { type: 'application/octet-stream', lastModified: 1700000000000 }));
+            document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+        }", bytes.Select(b => (int)b).ToArray());
+
+        var row = Row(page, "dropped.bin");
+        await Expect(row).ToHaveAttributeAsync("data-state", "done");
+        await AssertStoredAsync(user, await UploadIdAsync(row), Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    [TestMethod]
+    public async Task A_chosen_folder_uploads_with_its_relative_paths()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        var folder = Path.Combine(App.ClientFilesDirectory, "pick-" + Guid.NewGuid().ToString("N")[..6], "holiday");
+        Directory.CreateDirectory(Path.Combine(folder, "day1"));
+        var inner = LocalFile("day1/beach.bin", 300_000, folder);
+        var outer = LocalFile("notes.txt", 5_000, folder);
+
+        await page.Locator("#browse-folder input[type=file]").SetInputFilesAsync(folder);
+
+        await AssertRowDoneAndStoredAsync(page, user, inner, "holiday/day1/beach.bin");
+        await AssertRowDoneAndStoredAsync(page, user, outer, "holiday/notes.txt");
+        var paths = await RecordsAsync(user, u => u.RelativePath);
+        CollectionAssert.IsSubsetOf(new[] { "holiday/day1/beach.bin", "holiday/notes.txt" }, paths);
+    }
+
+    [TestMethod]
+    public async Task Pause_stops_sending_and_resume_finishes_the_file()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        await SlowDownChunksAsync(page);
+        var file = LocalFile("paused.bin", 40 * (int)PageChunkSize);
+        var posts = CountPosts(page);
+
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        var row = Row(page, "paused.bin");
+        await Expect(row).ToHaveAttributeAsync("data-state", "uploading");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Pause paused.bin" }).ClickAsync();
+        await Expect(row).ToHaveAttributeAsync("data-state", "paused");
+        await page.WaitForTimeoutAsync(800);
+        var whilePaused = posts.Count;
+        await page.WaitForTimeoutAsync(1500);
+        Assert.AreEqual(whilePaused, posts.Count, "no chunk is sent while paused");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Resume paused.bin" }).ClickAsync();
+        await AssertRowDoneAndStoredAsync(page, user, file);
+    }
+
+    [TestMethod]
+    public async Task Cancel_deletes_the_chunks_on_the_server()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        await SlowDownChunksAsync(page);
+        var file = LocalFile("cancelled.bin", 40 * (int)PageChunkSize);
+
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        var row = Row(page, "cancelled.bin");
+        await Expect(row.Locator(".progress")).Not.ToHaveAttributeAsync("aria-valuenow", "0");
+        var deleted = page.WaitForResponseAsync(r => r.Request.Method == "DELETE" && r.Url.Contains("api/upload"));
+        await row.GetByRole(AriaRole.Button, new() { Name = "Cancel cancelled.bin" }).ClickAsync();
+
+        Assert.AreEqual(204, (await deleted).Status);
+        await Expect(row).ToHaveAttributeAsync("data-state", "cancelled");
+        var statuses = await RecordsAsync(user, u => u.Status);
+        Assert.AreEqual(UploadStatus.Cancelled, statuses.Single());
+        var chunks = Path.Combine(App.StorageRoot, "chunks", user.Id.ToLowerInvariant());
+        await page.WaitForTimeoutAsync(500);
+        Assert.IsFalse(Directory.Exists(chunks) && Directory.EnumerateFiles(chunks, "*", SearchOption.AllDirectories).Any(), "chunks deleted");
+    }
+
+    [TestMethod]
+    public async Task Reload_mid_upload_resumes_without_resending_held_chunks()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        await SlowDownChunksAsync(page);
+        const int chunkCount = 40;
+        var file = LocalFile("resumed.bin", chunkCount * (int)PageChunkSize);
+        var firstPosts = CountPosts(page, okOnly: true);
+
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (firstPosts.Count < 10 && DateTime.UtcNow < deadline) await page.WaitForTimeoutAsync(50);
+        await page.ReloadAsync();
+        await page.WaitForTimeoutAsync(1000); // let the server finish any chunk whose bytes had all arrived
+        var held = (await RecordsAsync(user, u => u.ChunksReceived)).Single();
+        Assert.IsTrue(held is >= 10 and < chunkCount, $"held {held} chunks at reload");
+
+        var secondPosts = CountPosts(page);
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        var row = Row(page, "resumed.bin");
+        await Expect(row.Locator(".file-detail")).ToContainTextAsync("Resuming", new() { Timeout = 10_000 });
+
+        await AssertRowDoneAndStoredAsync(page, user, file);
+        Assert.AreEqual(chunkCount - held, secondPosts.Count, "only the chunks the server lacked were sent again");
+    }
+
+    [TestMethod]
+    public async Task A_file_over_the_limit_is_refused_before_any_byte_is_sent()
+    {
+        var (context, page, _) = await BrowserFixture.SignedInPageAsync();
+        await using var __ = context;
+        Directory.CreateDirectory(App.ClientFilesDirectory);
+        var huge = Path.Combine(App.ClientFilesDirectory, "huge-" + Guid.NewGuid().ToString("N")[..6] + ".bin");
+        await using (var stream = File.Create(huge)) stream.SetLength(AppFixture.MaxFileSize + 1); // sparse: no disk used
+        var requests = 0;
+        page.Request += (_, request) => { if (request.Url.Contains("api/upload")) Interlocked.Increment(ref requests); };
+
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(huge);
+
+        var row = Row(page, Path.GetFileName(huge));
+        await Expect(row).ToHaveAttributeAsync("data-state", "refused");
+        await Expect(row).ToContainTextAsync("Larger than the 512 MiB limit");
+        Assert.AreEqual(0, requests, "nothing was sent");
+    }
+
+    [TestMethod]
+    public async Task Without_the_token_header_the_upload_fails_with_the_servers_reason()
+    {
+        var (context, page, _) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        await page.RouteAsync(new Regex("api/upload\\?"), async route =>
+        {
+            var headers = new Dictionary<string, string>(route.Request.Headers);
+            headers.Remove("requestverificationtoken");
+            await route.ContinueAsync(new() { Headers = headers });
+        });
+        var file = LocalFile("tokenless.bin", 10_000);
+
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+
+        var row = Row(page, "tokenless.bin");
+        await Expect(row).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(row).ToContainTextAsync("RequestVerificationToken header is missing");
+    }
+
+    private static ILocator Row(IPage page, string name) => page.Locator("#files li").Filter(new() { HasText = name });
+
+    private static async Task<Guid> UploadIdAsync(ILocator row)
+    {
+        var href = await row.Locator("a.file-link").GetAttributeAsync("href");
+        return Guid.Parse(href!.Split('/').Last());
+    }
+
+    private static async Task AssertRowDoneAndStoredAsync(IPage page, TestUser user, string path, string? label = null)
+    {
+        var row = Row(page, label ?? Path.GetFileName(path));
+        await Expect(row).ToHaveAttributeAsync("data-state", "done");
+        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path)));
+        await Expect(row.Locator(".file-sha")).ToHaveTextAsync(sha);
+        await AssertStoredAsync(user, await UploadIdAsync(row), sha);
+    }
+
+    private static async Task AssertStoredAsync(TestUser user, Guid id, string sha)
+    {
+        var stored = Path.Combine(App.StorageRoot, "files", user.Id.ToLowerInvariant(), id.ToString("N"));
+        await using var stream = File.OpenRead(stored);
+        Assert.AreEqual(sha, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), "stored bytes");
+        var record = (await RecordsAsync(user, u => u)).Single(u => u.Id == id);
+        Assert.AreEqual(sha, record.Sha256);
+        Assert.AreEqual(UploadStatus.Complete, record.Status);
+    }
+
+    private static async Task<List<T>> RecordsAsync<T>(TestUser user, System.Linq.Expressions.Expression<Func<Upload, T>> select)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        return await db.Uploads.AsNoTracking().Where(u => u.UserId == user.Id).Select(select).ToListAsync();
+    }
+
+    /// <summary>Holds each chunk POST for a moment, so that a test can act in the middle of an upload.</summary>
+    private static Task SlowDownChunksAsync(IPage page) =>
+        page.RouteAsync(new Regex("api/upload\\?"), async route =>
+        {
+            if (route.Request.Method == "POST") await Task.Delay(120);
+            try { await route.ContinueAsync(); } catch (PlaywrightException) { /* the page went away meanwhile */ }
+        });
+
+    private static List<string> CountPosts(IPage page, bool okOnly = false)
+    {
+        var posts = new List<string>();
+        if (okOnly)
+            page.Response += (_, response) => { if (response.Request.Method == "POST" && response.Url.Contains("api/upload") && response.Status == 200) lock (posts) posts.Add(response.Url); };
+        else
+            page.Request += (_, request) => { if (request.Method == "POST" && request.Url.Contains("api/upload")) lock (posts) posts.Add(request.Url); };
+        return posts;
+    }
+
+    private static string LocalFile(string relative, int size, string? folder = null)
+    {
+        folder ??= Path.Combine(App.ClientFilesDirectory, "local-" + Guid.NewGuid().ToString("N")[..6]);
+        var path = Path.Combine(folder, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
+        return path;
+    }
+
+    private async Task Screenshot(IPage page, string name)
+    {
+        var directory = Path.Combine(TestContext.TestRunResultsDirectory ?? Path.GetTempPath(), "screenshots");
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, name + ".png");
+        await page.ScreenshotAsync(new() { Path = path, FullPage = true });
+        TestContext.AddResultFile(path);
+    }
+}
