@@ -176,6 +176,27 @@ public sealed class UploadEndpointTests
         Assert.IsFalse(Directory.EnumerateFileSystemEntries(App.StorageRoot, "*passwd*", SearchOption.AllDirectories).Any());
     }
 
+    [TestMethod]
+    public async Task Cancel_deletes_the_chunks_at_once_and_needs_the_token()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(10_000, 1024, "cancel.bin");
+        await session.UploadAsync(file, file.Numbers.Take(3));
+        var url = $"api/upload?resumableIdentifier={Uri.EscapeDataString(file.Identifier)}";
+
+        using (var status = await session.Client.GetAsync(url.Replace("api/upload?", "api/upload/status?")))
+            StringAssert.Contains(await status.Content.ReadAsStringAsync(), "\"chunksReceived\":3");
+        using (var tokenless = await session.Client.DeleteAsync(url)) Assert.AreEqual(HttpStatusCode.BadRequest, tokenless.StatusCode);
+        var delete = new HttpRequestMessage(HttpMethod.Delete, url);
+        delete.Headers.Add(ApiSession.TokenHeader, session.Token);
+        using (var cancelled = await session.Client.SendAsync(delete)) Assert.AreEqual(HttpStatusCode.NoContent, cancelled.StatusCode);
+
+        var record = (await session.UploadsAsync()).GetProperty("items")[0];
+        Assert.AreEqual("Cancelled", record.GetProperty("status").GetString());
+        Assert.IsFalse(Directory.Exists(Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), record.GetProperty("id").GetGuid().ToString("N"))));
+        using (var probe = await session.ProbeAsync(file, 1)) Assert.AreEqual(HttpStatusCode.NoContent, probe.StatusCode, "a cancelled upload holds nothing");
+    }
+
     /// <summary>Checks the record and the stored file against the source, and that the chunk directory is gone.</summary>
     public static async Task<JsonElement> AssertStoredAsync(ApiSession session, Guid id, TestFile file)
     {

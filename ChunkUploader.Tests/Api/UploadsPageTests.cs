@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Headers;
+using ChunkUploader.Tests.Infrastructure;
+
+namespace ChunkUploader.Tests.Api;
+
+/// <summary>The user's history pages and downloads, through real HTTP.</summary>
+[TestClass]
+public sealed class UploadsPageTests
+{
+    private static AppFixture App => AppFixture.Shared;
+
+    [TestMethod]
+    public async Task A_hostile_file_name_shows_as_text()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(2000, 1024, "<script>alert(1)</script>.txt");
+        var id = UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
+        await session.WaitForHashAsync(id);
+
+        var list = await session.Client.GetStringAsync("Uploads");
+        var details = await session.Client.GetStringAsync($"Uploads/{id}");
+
+        foreach (var html in new[] { list, details })
+        {
+            Assert.DoesNotContain("<script>alert(1)</script>", html);
+            Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;.txt", html);
+        }
+        Assert.Contains(file.Sha256, details);
+    }
+
+    [TestMethod]
+    public async Task Download_streams_the_file_under_its_original_name_with_ranges()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(100_000, 8192, "report final é.pdf");
+        var id = UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
+
+        using var whole = await session.Client.GetAsync($"Uploads/{id}/download");
+        Assert.AreEqual(HttpStatusCode.OK, whole.StatusCode);
+        CollectionAssert.AreEqual(file.Bytes, await whole.Content.ReadAsByteArrayAsync());
+        Assert.AreEqual("attachment", whole.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.AreEqual("report final é.pdf", whole.Content.Headers.ContentDisposition?.FileNameStar);
+        Assert.AreEqual("nosniff", whole.Headers.GetValues("X-Content-Type-Options").Single());
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"Uploads/{id}/download");
+        request.Headers.Range = new RangeHeaderValue(1000, 1999);
+        using var part = await session.Client.SendAsync(request);
+        Assert.AreEqual(HttpStatusCode.PartialContent, part.StatusCode);
+        CollectionAssert.AreEqual(file.Bytes[1000..2000], await part.Content.ReadAsByteArrayAsync());
+    }
+
+    [TestMethod]
+    public async Task Another_users_upload_is_404_for_view_and_download()
+    {
+        using var alice = await App.NewSessionAsync();
+        using var bob = await App.NewSessionAsync();
+        var id = UploadEndpointTests.SingleCompletion(await alice.UploadAsync(TestFile.Random(2000, 1024, "private.bin")));
+
+        using var view = await bob.Client.GetAsync($"Uploads/{id}");
+        using var download = await bob.Client.GetAsync($"Uploads/{id}/download");
+
+        Assert.AreEqual(HttpStatusCode.NotFound, view.StatusCode);
+        Assert.AreEqual(HttpStatusCode.NotFound, download.StatusCode);
+    }
+}
