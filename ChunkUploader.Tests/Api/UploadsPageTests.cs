@@ -51,6 +51,42 @@ public sealed class UploadsPageTests
     }
 
     [TestMethod]
+    public async Task Delete_removes_the_file_keeps_the_record_and_records_who()
+    {
+        using var alice = await App.NewSessionAsync();
+        using var bob = await App.NewSessionAsync();
+        using var admin = await App.NewSessionAsync(admin: true);
+        var mine = UploadEndpointTests.SingleCompletion(await alice.UploadAsync(TestFile.Random(2000, 1024, "mine.bin")));
+        var moderated = UploadEndpointTests.SingleCompletion(await alice.UploadAsync(TestFile.Random(2000, 1024, "moderated.bin")));
+
+        using (var tokenless = await alice.Client.PostAsync($"Uploads/{mine}/delete", new FormUrlEncodedContent([])))
+            Assert.AreEqual(HttpStatusCode.BadRequest, tokenless.StatusCode);
+        using (var foreign = await DeleteAsync(bob, mine)) Assert.AreEqual(HttpStatusCode.NotFound, foreign.StatusCode);
+        using (var own = await DeleteAsync(alice, mine)) Assert.AreEqual(HttpStatusCode.Redirect, own.StatusCode);
+        using (var byAdmin = await DeleteAsync(admin, moderated)) Assert.AreEqual(HttpStatusCode.Redirect, byAdmin.StatusCode);
+
+        var records = (await alice.UploadsAsync()).GetProperty("items").EnumerateArray().ToDictionary(u => u.GetProperty("id").GetGuid());
+        Assert.AreEqual("Deleted", records[mine].GetProperty("status").GetString());
+        Assert.AreEqual(alice.User.Email, records[mine].GetProperty("deletedBy").GetString());
+        Assert.AreEqual(admin.User.Email, records[moderated].GetProperty("deletedBy").GetString());
+        foreach (var id in new[] { mine, moderated })
+            Assert.IsFalse(File.Exists(Path.Combine(App.StorageRoot, "files", alice.User.Id.ToLowerInvariant(), id.ToString("N"))));
+        using var download = await alice.Client.GetAsync($"Uploads/{mine}/download");
+        Assert.AreEqual(HttpStatusCode.NotFound, download.StatusCode);
+    }
+
+    /// <summary>Posts the delete form as the details page renders it, with its antiforgery field.</summary>
+    private static async Task<HttpResponseMessage> DeleteAsync(ApiSession session, Guid id)
+    {
+        var page = await session.Client.GetAsync($"Uploads/{id}");
+        var html = await page.Content.ReadAsStringAsync();
+        var match = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"");
+        var token = match.Success ? match.Groups[1].Value : session.Token;
+        return await session.Client.PostAsync($"Uploads/{id}/delete",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+    }
+
+    [TestMethod]
     public async Task Another_users_upload_is_404_for_view_and_download()
     {
         using var alice = await App.NewSessionAsync();

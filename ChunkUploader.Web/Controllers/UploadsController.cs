@@ -10,9 +10,12 @@ namespace ChunkUploader.Web.Controllers;
 /// <summary>The signed-in user's upload history: the table, one upload, and the download of a finished file.</summary>
 [Authorize]
 [Route("Uploads")]
-public sealed class UploadsController(UploadHistory history, ChunkStore store, UserManager<IdentityUser> users) : Controller
+public sealed class UploadsController(UploadHistory history, ChunkStore store, UploadRemover remover, UserManager<IdentityUser> users) : Controller
 {
     private string UserId => users.GetUserId(User)!;
+
+    /// <summary>Whose uploads this user may open, download and delete: their own, or anyone's for an admin.</summary>
+    private string? Scope => User.IsInRole(Roles.Admin) ? null : UserId;
 
     [HttpGet("")]
     public async Task<IActionResult> Index(int page = 1, CancellationToken cancellationToken = default) =>
@@ -20,13 +23,23 @@ public sealed class UploadsController(UploadHistory history, ChunkStore store, U
 
     [HttpGet("{id:guid}")]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>
-        await history.FindAsync(id, UserId, cancellationToken) is { } upload ? View(upload) : NotFound();
+        await history.FindAsync(id, Scope, cancellationToken) is { } upload ? View(upload) : NotFound();
+
+    /// <summary>Deletes the file and any chunks; the record stays as Deleted. An admin may delete anyone's.</summary>
+    [HttpPost("{id:guid}/delete")]
+    [ValidateAntiForgeryToken]
+    public async Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken)
+    {
+        if (!await remover.DeleteAsync(id, Scope, User.Identity?.Name ?? UserId, cancellationToken)) return NotFound();
+        TempData["Message"] = "The file was deleted.";
+        return Redirect(Url.Content("~/Uploads"));
+    }
 
     /// <summary>Streams a finished file under its original name, with range support so that a large download can resume.</summary>
     [HttpGet("{id:guid}/download")]
     public async Task<IActionResult> Download(Guid id, CancellationToken cancellationToken)
     {
-        if (await history.FindAsync(id, UserId, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NotFound();
+        if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NotFound();
         var file = store.Finished(upload.UserId, upload.Id);
         if (!file.Exists) return NotFound();
         return PhysicalFile(file.FullName, "application/octet-stream", Path.GetFileName(upload.FileName.Replace('\\', '/')), enableRangeProcessing: true);

@@ -8,13 +8,21 @@ public sealed class ChunkStore(StoragePaths paths)
 {
     private const int BufferSize = 128 * 1024;
 
-    /// <summary>Writes exactly <paramref name="length"/> bytes from <paramref name="body"/> at <paramref name="offset"/>.</summary>
-    /// <returns>The number of bytes the body really carried, capped at <paramref name="length"/> + 1.</returns>
-    public async Task<long> WriteChunkAsync(string userId, Guid uploadId, long offset, long length, Stream body, CancellationToken cancellationToken)
+    /// <summary>Creates the empty partial file of a new upload, before its record exists, so that whoever finds the record finds the file.</summary>
+    public void CreatePartialFile(string userId, Guid uploadId)
     {
         var partial = paths.PartialFile(userId, uploadId);
         Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
-        using var handle = File.OpenHandle(partial, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        File.Create(partial).Dispose();
+    }
+
+    /// <summary>Writes exactly <paramref name="length"/> bytes from <paramref name="body"/> at <paramref name="offset"/>.</summary>
+    /// <returns>The number of bytes the body really carried, capped at <paramref name="length"/> + 1.</returns>
+    /// <exception cref="FileNotFoundException">The upload was promoted or cancelled meanwhile; nothing is re-created.</exception>
+    public async Task<long> WriteChunkAsync(string userId, Guid uploadId, long offset, long length, Stream body, CancellationToken cancellationToken)
+    {
+        var partial = paths.PartialFile(userId, uploadId);
+        using var handle = File.OpenHandle(partial, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
 
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BufferSize);
         try

@@ -15,13 +15,8 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
         db.Uploads.AsNoTracking()
             .SingleOrDefaultAsync(u => u.UserId == userId && u.Identifier == identifier && Live.Contains(u.Status), cancellationToken);
 
-    /// <summary>The live upload for this user and identifier, created on its first chunk.</summary>
-    public async Task<Outcome<Upload>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
-    {
-        var upload = await FindLiveAsync(userId, request.Identifier, cancellationToken)
-                     ?? await CreateAsync(userId, request, cancellationToken);
-        return SameShape(upload, request) is { } rejection ? rejection : upload;
-    }
+    public Task<Upload?> FindAsync(Guid uploadId, CancellationToken cancellationToken) =>
+        db.Uploads.AsNoTracking().SingleOrDefaultAsync(u => u.Id == uploadId, cancellationToken);
 
     /// <summary>Refuses a request whose identifier names a live upload of another size or chunking.</summary>
     public static Rejection? SameShape(Upload upload, ChunkRequest request) =>
@@ -33,12 +28,13 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
                 $"resumableIdentifier '{request.Identifier}' already names an upload of {upload.TotalSize} bytes in chunks of {upload.ChunkSize} bytes; " +
                 "an upload cannot change its size or chunking midway.");
 
-    private async Task<Upload> CreateAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    /// <summary>Records a new live upload with the given id, or returns the one a simultaneous first chunk created.</summary>
+    public async Task<Upload> CreateAsync(Guid uploadId, string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var upload = new Upload
         {
-            Id = Guid.CreateVersion7(),
+            Id = uploadId,
             UserId = userId,
             Identifier = request.Identifier,
             FileName = request.FileName,
@@ -70,8 +66,9 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
     public Task<bool> HasChunkAsync(Guid uploadId, int chunkNumber, CancellationToken cancellationToken) =>
         db.UploadChunks.AnyAsync(c => c.UploadId == uploadId && c.Number == chunkNumber, cancellationToken);
 
-    /// <summary>Records a chunk whose bytes are on disk and returns how many distinct chunks the upload now has.</summary>
-    public async Task<int> RecordChunkAsync(Guid uploadId, int chunkNumber, long size, CancellationToken cancellationToken)
+    /// <summary>Records a chunk whose bytes are on disk and returns how many distinct chunks the upload now has,
+    /// or null when the upload stopped receiving meanwhile (assembled, cancelled).</summary>
+    public async Task<int?> RecordChunkAsync(Guid uploadId, int chunkNumber, long size, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
@@ -80,10 +77,16 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
-                await db.Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set
+                var counted = await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving).ExecuteUpdateAsync(set => set
                     .SetProperty(u => u.ChunksReceived, u => u.ChunksReceived + 1)
                     .SetProperty(u => u.BytesReceived, u => u.BytesReceived + size)
                     .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+                if (counted == 0)
+                {
+                    // A late duplicate of a chunk whose upload is already assembled or cancelled: count nothing.
+                    await transaction.RollbackAsync(cancellationToken);
+                    return null;
+                }
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (DbUpdateException)
@@ -142,6 +145,25 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
         if (cancelled == 0) return null;
         await db.UploadChunks.Where(c => c.UploadId == upload.Id).ExecuteDeleteAsync(cancellationToken);
         return upload;
+    }
+
+    /// <summary>Marks an upload deleted (the record stays for the history) and says whose it was; null if there is nothing to delete.</summary>
+    public async Task<string?> MarkDeletedAsync(Guid uploadId, string? ownerScope, string deletedBy, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var owner = await db.Uploads.AsNoTracking()
+            .Where(u => u.Id == uploadId && (ownerScope == null || u.UserId == ownerScope) && u.Status != UploadStatus.Deleted && u.Status != UploadStatus.Assembling)
+            .Select(u => u.UserId).SingleOrDefaultAsync(cancellationToken);
+        if (owner is null) return null;
+        var marked = await db.Uploads.Where(u => u.Id == uploadId && u.Status != UploadStatus.Deleted && u.Status != UploadStatus.Assembling)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.Status, UploadStatus.Deleted)
+                .SetProperty(u => u.DeletedAt, now)
+                .SetProperty(u => u.DeletedBy, deletedBy)
+                .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+        if (marked == 0) return null;
+        await db.UploadChunks.Where(c => c.UploadId == uploadId).ExecuteDeleteAsync(cancellationToken);
+        return owner;
     }
 
     public Task SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>

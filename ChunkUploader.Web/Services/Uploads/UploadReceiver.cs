@@ -17,9 +17,9 @@ public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store
 
     public async Task<Outcome<ChunkReceipt>> ReceiveAsync(string userId, ChunkRequest request, Stream body, CancellationToken cancellationToken)
     {
-        var opened = await ledger.OpenAsync(userId, request, cancellationToken);
-        if (opened.Rejection is { } mismatch) return mismatch;
-        var upload = opened.Value!;
+        var upload = await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken)
+                     ?? await CreateAsync(userId, request, cancellationToken);
+        if (UploadLedger.SameShape(upload, request) is { } mismatch) return mismatch;
 
         // All chunks are in and the file is being finished: a late resend has nothing to add.
         if (upload.Status == UploadStatus.Assembling)
@@ -29,7 +29,15 @@ public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store
         if (await ledger.HasChunkAsync(upload.Id, request.ChunkNumber, cancellationToken))
             return Receipt(ChunkReceipt.AlreadyReceived, upload, upload.ChunksReceived);
 
-        var carried = await store.WriteChunkAsync(userId, upload.Id, request.Offset, request.Length, body, cancellationToken);
+        long carried;
+        try
+        {
+            carried = await store.WriteChunkAsync(userId, upload.Id, request.Offset, request.Length, body, cancellationToken);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return await NoLongerReceivingAsync(upload);
+        }
         if (carried != request.Length)
         {
             LogBodyLengthMismatch(logger, upload.Id, request.ChunkNumber, request.Length, carried);
@@ -38,12 +46,32 @@ public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store
                 : $"The chunk body has {carried} bytes; chunk {request.ChunkNumber} of this file is {request.Length} bytes.");
         }
 
-        var received = await ledger.RecordChunkAsync(upload.Id, request.ChunkNumber, request.Length, cancellationToken);
+        if (await ledger.RecordChunkAsync(upload.Id, request.ChunkNumber, request.Length, cancellationToken) is not { } received)
+            return await NoLongerReceivingAsync(upload);
         if (received < upload.TotalChunks)
             return Receipt(ChunkReceipt.Received, upload, received);
 
         var status = await assembler.TryAssembleAsync(upload, cancellationToken);
         return Receipt(status, upload, received);
+    }
+
+    /// <summary>Creates the partial file first, then the record; a request that loses the creation race removes its file.</summary>
+    private async Task<Upload> CreateAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    {
+        var candidate = Guid.CreateVersion7();
+        store.CreatePartialFile(userId, candidate);
+        var upload = await ledger.CreateAsync(candidate, userId, request, cancellationToken);
+        if (upload.Id != candidate) store.DeleteChunks(userId, candidate);
+        return upload;
+    }
+
+    /// <summary>The answer to a chunk whose upload was finished or cancelled while it travelled.</summary>
+    private async Task<Outcome<ChunkReceipt>> NoLongerReceivingAsync(Upload upload)
+    {
+        var now = await ledger.FindAsync(upload.Id, CancellationToken.None);
+        return now?.Status is UploadStatus.Assembling or UploadStatus.Complete
+            ? Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks)
+            : Rejection.NotFound("This upload was cancelled or deleted; add the file again to start over.");
     }
 
     /// <summary>How far the user's live upload with this identifier has come, for a page that resumes it.</summary>

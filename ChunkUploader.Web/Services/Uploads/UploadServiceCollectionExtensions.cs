@@ -33,6 +33,7 @@ public static class UploadServiceCollectionExtensions
         services.AddScoped<UploadLedger>();
         services.AddScoped<UploadAssembler>();
         services.AddScoped<UploadReceiver>();
+        services.AddScoped<UploadRemover>();
         services.AddScoped<UploadHistory>();
         services.AddHostedService<UploadHashWorker>();
         return services;
