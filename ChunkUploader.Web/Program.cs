@@ -21,7 +21,12 @@ builder.Services.ConfigureApplicationCookie(options =>
 {
     // The API is called by XHR: answer 401/403 instead of redirecting to the login page.
     options.Events.OnRedirectToLogin = context => ApiAwareRedirect(context, StatusCodes.Status401Unauthorized);
-    options.Events.OnRedirectToAccessDenied = context => ApiAwareRedirect(context, StatusCodes.Status403Forbidden);
+    // A signed-in user who lacks a role gets a plain 403, on pages too.
+    options.Events.OnRedirectToAccessDenied = context =>
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    };
 });
 
 builder.Services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");

@@ -33,6 +33,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public string ClientFilesDirectory => WorkDirectory + "-client";
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Errors the app logged; the run fails at the end if there are any.</summary>
+    public ServerErrorLog ServerErrors { get; } = new();
+
     public static void Start()
     {
         var fixture = new AppFixture();
@@ -63,7 +66,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         builder.UseSetting("Upload:MaxChunkSize", MaxChunkSize.ToString());
         builder.UseSetting("Upload:PageChunkSize", (256 * 1024).ToString());
         builder.UseSetting("Upload:MaxFileSize", MaxFileSize.ToString());
-        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(ServerErrors));
     }
 
     /// <summary>A new account with a unique email; an admin when asked.</summary>
@@ -134,7 +137,10 @@ public static class TestRun
     [AssemblyCleanup]
     public static async Task Stop()
     {
+        var errors = AppFixture.Shared.ServerErrors.Errors.ToList();
         await BrowserFixture.StopAsync();
         await AppFixture.StopAsync();
+        // No request may end in a 500 or any other logged error, whichever test sent it.
+        if (errors.Count > 0) throw new InvalidOperationException("The app logged errors during the run:\n" + string.Join("\n", errors));
     }
 }

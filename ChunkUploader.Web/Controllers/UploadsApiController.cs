@@ -12,11 +12,12 @@ namespace ChunkUploader.Web.Controllers;
 public sealed class UploadsApiController(UploadHistory history, UserManager<IdentityUser> users) : ControllerBase
 {
     [HttpGet]
-    public async Task<IActionResult> List(bool all = false, int page = 1, int pageSize = UploadHistory.DefaultPageSize, CancellationToken cancellationToken = default)
+    public async Task<IActionResult> List([FromQuery] HistoryFilter filter, bool all = false, CancellationToken cancellationToken = default)
     {
+        if (!ModelState.IsValid) return BadRequest(HistoryFilterErrors.Describe(ModelState));
         if (all && !User.IsInRole(Roles.Admin))
             return StatusCode(StatusCodes.Status403Forbidden, "Only admins may list every user's uploads.");
-        return Ok(await history.ListAsync(all ? null : users.GetUserId(User), page, pageSize, cancellationToken));
+        return Ok(await history.ListAsync(all ? null : users.GetUserId(User), filter, cancellationToken));
     }
 
     [HttpGet("{id:guid}")]

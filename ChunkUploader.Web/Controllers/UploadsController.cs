@@ -18,8 +18,11 @@ public sealed class UploadsController(UploadHistory history, ChunkStore store, U
     private string? Scope => User.IsInRole(Roles.Admin) ? null : UserId;
 
     [HttpGet("")]
-    public async Task<IActionResult> Index(int page = 1, CancellationToken cancellationToken = default) =>
-        View(await history.ListAsync(UserId, page, UploadHistory.DefaultPageSize, cancellationToken));
+    public async Task<IActionResult> Index([FromQuery] HistoryFilter filter, CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid) return BadRequest(HistoryFilterErrors.Describe(ModelState));
+        return View(new HistoryTableModel(filter, await history.ListAsync(UserId, filter, cancellationToken), ShowUser: false));
+    }
 
     [HttpGet("{id:guid}")]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>

@@ -34,6 +34,9 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             upload.HasIndex(u => new { u.UserId, u.StartedAt });
             upload.HasIndex(u => u.StartedAt);
             upload.HasIndex(u => u.Status);
+            upload.HasIndex(u => u.TotalSize);
+            upload.HasIndex(u => u.DurationSeconds);
+            upload.HasIndex(u => u.BytesPerSecond);
 
             upload.HasOne<IdentityUser>().WithMany().HasForeignKey(u => u.UserId).OnDelete(DeleteBehavior.Cascade);
             upload.HasMany(u => u.Chunks).WithOne().HasForeignKey(c => c.UploadId).OnDelete(DeleteBehavior.Cascade);

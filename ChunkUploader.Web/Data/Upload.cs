@@ -28,6 +28,11 @@ public sealed class Upload
     public DateTime UpdatedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
 
+    /// <summary>Seconds from the first chunk to completion; stored so that the history can sort and filter on it in SQL.</summary>
+    public double? DurationSeconds { get; set; }
+    /// <summary>Average bytes per second from the first chunk to completion.</summary>
+    public double? BytesPerSecond { get; set; }
+
     /// <summary>Lower-case hex SHA-256 of the finished file, once computed.</summary>
     public string? Sha256 { get; set; }
 

@@ -23,6 +23,9 @@ namespace ChunkUploader.Web.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("BytesPerSecond")
+                        .HasColumnType("REAL");
+
                     b.Property<long>("BytesReceived")
                         .HasColumnType("INTEGER");
 
@@ -46,6 +49,9 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.Property<string>("DeletedBy")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
+
+                    b.Property<double?>("DurationSeconds")
+                        .HasColumnType("REAL");
 
                     b.Property<string>("FailureReason")
                         .HasMaxLength(500)
@@ -97,9 +103,15 @@ namespace ChunkUploader.Web.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("BytesPerSecond");
+
+                    b.HasIndex("DurationSeconds");
+
                     b.HasIndex("StartedAt");
 
                     b.HasIndex("Status");
+
+                    b.HasIndex("TotalSize");
 
                     b.HasIndex("UserId", "Identifier")
                         .IsUnique()

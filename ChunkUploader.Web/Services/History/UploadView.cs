@@ -20,14 +20,11 @@ public sealed record UploadView(
     DateTime StartedAt,
     DateTime UpdatedAt,
     DateTime? CompletedAt,
+    double? DurationSeconds,
+    double? BytesPerSecond,
     string? Sha256,
     DateTime? DeletedAt,
     string? DeletedBy)
 {
     public double PercentReceived => TotalSize == 0 ? (ChunksReceived == TotalChunks ? 100 : 0) : Math.Round(100.0 * BytesReceived / TotalSize, 1);
-
-    public double? DurationSeconds => CompletedAt is { } done ? Math.Max((done - StartedAt).TotalSeconds, 0) : null;
-
-    /// <summary>Average bytes per second from first chunk to completion.</summary>
-    public double? BytesPerSecond => DurationSeconds is { } seconds ? TotalSize / Math.Max(seconds, 0.001) : null;
 }

@@ -113,10 +113,15 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
     public async Task MarkCompleteAsync(Guid uploadId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
+        var upload = await db.Uploads.AsNoTracking().Where(u => u.Id == uploadId)
+            .Select(u => new { u.StartedAt, u.TotalSize }).SingleAsync(cancellationToken);
+        var seconds = Math.Max((now - upload.StartedAt).TotalSeconds, 0.001);
         await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Assembling)
             .ExecuteUpdateAsync(set => set
                 .SetProperty(u => u.Status, UploadStatus.Complete)
                 .SetProperty(u => u.CompletedAt, now)
+                .SetProperty(u => u.DurationSeconds, seconds)
+                .SetProperty(u => u.BytesPerSecond, upload.TotalSize / seconds)
                 .SetProperty(u => u.UpdatedAt, now), cancellationToken);
         // The per-chunk rows only served the receiving phase.
         await db.UploadChunks.Where(c => c.UploadId == uploadId).ExecuteDeleteAsync(cancellationToken);

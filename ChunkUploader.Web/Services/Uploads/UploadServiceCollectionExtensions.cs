@@ -3,6 +3,7 @@ using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Services.History;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace ChunkUploader.Web.Services.Uploads;
 
@@ -14,7 +15,13 @@ public static class UploadServiceCollectionExtensions
         var connection = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Default") ?? "Data Source=data/chunkuploader.db");
         connection.DataSource = Path.GetFullPath(connection.DataSource, environment.ContentRootPath);
         connection.DefaultTimeout = Math.Max(connection.DefaultTimeout, 30); // writers queue for SQLite's single write lock
-        services.AddDbContext<AppDbContext>(options => options.UseSqlite(connection.ToString()));
+        services.AddDbContext<AppDbContext>(options => options
+            .UseSqlite(connection.ToString())
+            // Unique-key conflicts are how simultaneous requests learn they lost a race, and are handled where they happen;
+            // a failure nobody handles still surfaces as the request's exception.
+            .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug))));
         return services;
     }
 
