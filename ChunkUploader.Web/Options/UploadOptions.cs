@@ -26,6 +26,14 @@ public sealed record UploadOptions : IValidatableObject
     /// <summary>File extensions accepted, without the dot (for example <c>["jpg", "mp4"]</c>); empty accepts every file.</summary>
     public string[] AllowedExtensions { get; init; } = [];
 
+    /// <summary>An upload that has received nothing for this long is expired and its chunks deleted.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan ExpireAfter { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the expiry sweep runs.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Allowance for multipart framing and form fields on top of the chunk bytes.</summary>
     public const long FramingAllowance = 64 * 1024;
 

@@ -57,6 +57,24 @@ public sealed class ChunkStore(StoragePaths paths)
         return File.Exists(finished);
     }
 
+    /// <summary>Every chunk directory on disk: (user directory, upload id, last write time).</summary>
+    public IEnumerable<(string UserDirectory, Guid UploadId, DateTime LastWriteUtc)> ChunkDirectories()
+    {
+        if (!Directory.Exists(paths.ChunksRoot)) yield break;
+        foreach (var user in Directory.EnumerateDirectories(paths.ChunksRoot))
+        foreach (var upload in Directory.EnumerateDirectories(user))
+            if (Guid.TryParseExact(Path.GetFileName(upload), "N", out var id))
+                yield return (user, id, Directory.GetLastWriteTimeUtc(upload));
+    }
+
+    /// <summary>Removes a chunk directory found on disk (one the database no longer knows as live).</summary>
+    public void DeleteChunkDirectory(string userDirectory, Guid uploadId)
+    {
+        var directory = Path.Combine(userDirectory, uploadId.ToString("N"));
+        if (Path.GetFullPath(directory).StartsWith(paths.ChunksRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal) && Directory.Exists(directory))
+            Directory.Delete(directory, recursive: true);
+    }
+
     public void DeleteChunks(string userId, Guid uploadId)
     {
         var directory = paths.ChunkDirectory(userId, uploadId);

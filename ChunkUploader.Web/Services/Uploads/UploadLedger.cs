@@ -171,6 +171,33 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
         return owner;
     }
 
+    /// <summary>Expires live uploads idle since before <paramref name="cutoff"/> and returns them (owner and id) for their chunks to be deleted.</summary>
+    public async Task<IReadOnlyList<(string UserId, Guid Id)>> ExpireIdleAsync(DateTime cutoff, CancellationToken cancellationToken)
+    {
+        var idle = await db.Uploads.AsNoTracking()
+            .Where(u => u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff)
+            .Select(u => new { u.UserId, u.Id }).ToListAsync(cancellationToken);
+        var expired = new List<(string, Guid)>();
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var upload in idle)
+        {
+            // Conditional, so that an upload a chunk just revived is left alone.
+            var changed = await db.Uploads.Where(u => u.Id == upload.Id && u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(u => u.Status, UploadStatus.Expired)
+                    .SetProperty(u => u.FailureReason, "No chunk arrived for too long; the received chunks were deleted.")
+                    .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+            if (changed == 0) continue;
+            await db.UploadChunks.Where(c => c.UploadId == upload.Id).ExecuteDeleteAsync(cancellationToken);
+            expired.Add((upload.UserId, upload.Id));
+        }
+        return expired;
+    }
+
+    /// <summary>Which of these upload ids are still live (receiving or assembling).</summary>
+    public async Task<HashSet<Guid>> LiveAmongAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        (await db.Uploads.AsNoTracking().Where(u => ids.Contains(u.Id) && Live.Contains(u.Status)).Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
+
     public Task SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
         db.Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set.SetProperty(u => u.Sha256, sha256), cancellationToken);
 }

@@ -71,7 +71,7 @@ public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store
         var now = await ledger.FindAsync(upload.Id, CancellationToken.None);
         return now?.Status is UploadStatus.Assembling or UploadStatus.Complete
             ? Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks)
-            : Rejection.NotFound("This upload was cancelled or deleted; add the file again to start over.");
+            : Rejection.NotFound("This upload was cancelled, expired or deleted; add the file again to start over.");
     }
 
     /// <summary>How far the user's live upload with this identifier has come, for a page that resumes it.</summary>

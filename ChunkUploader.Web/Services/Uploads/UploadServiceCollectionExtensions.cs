@@ -21,6 +21,7 @@ public static class UploadServiceCollectionExtensions
             // a failure nobody handles still surfaces as the request's exception.
             .ConfigureWarnings(warnings => warnings.Log(
                 (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.TransactionError, LogLevel.Debug),
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug))));
         return services;
     }
@@ -41,8 +42,10 @@ public static class UploadServiceCollectionExtensions
         services.AddScoped<UploadAssembler>();
         services.AddScoped<UploadReceiver>();
         services.AddScoped<UploadRemover>();
+        services.AddScoped<UploadExpiry>();
         services.AddScoped<UploadHistory>();
         services.AddHostedService<UploadHashWorker>();
+        services.AddHostedService<UploadExpiryWorker>();
         return services;
     }
 }

@@ -1,0 +1,74 @@
+using System.Net;
+using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Services.Uploads;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChunkUploader.Tests.Services;
+
+/// <summary>The expiry sweep against the real database and storage of the running app.</summary>
+[TestClass]
+public sealed class UploadExpiryTests
+{
+    private static AppFixture App => AppFixture.Shared;
+
+    [TestMethod]
+    public async Task An_idle_upload_expires_and_loses_its_chunks_while_an_active_one_is_kept()
+    {
+        using var session = await App.NewSessionAsync();
+        var idle = TestFile.Random(10_000, 1024, "idle.bin");
+        var active = TestFile.Random(10_000, 1024, "active.bin");
+        await session.UploadAsync(idle, idle.Numbers.Take(2));
+        await session.UploadAsync(active, active.Numbers.Take(2));
+        var idleId = await IdOfAsync(idle.Identifier);
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Uploads.Where(u => u.Id == idleId).ExecuteUpdateAsync(set => set.SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddDays(-2)));
+        }
+
+        await SweepAsync();
+
+        var records = (await session.UploadsAsync()).GetProperty("items").EnumerateArray().ToDictionary(u => u.GetProperty("fileName").GetString()!);
+        Assert.AreEqual("Expired", records["idle.bin"].GetProperty("status").GetString());
+        Assert.AreEqual("Receiving", records["active.bin"].GetProperty("status").GetString());
+        Assert.IsFalse(Directory.Exists(ChunkDirectory(session, idleId)), "expired chunks deleted");
+        Assert.IsTrue(Directory.Exists(ChunkDirectory(session, await IdOfAsync(active.Identifier))), "active chunks kept");
+        using var late = await session.SendChunkAsync(idle, 3);
+        Assert.AreEqual(HttpStatusCode.OK, late.StatusCode, "a chunk after expiry starts the upload anew");
+    }
+
+    [TestMethod]
+    public async Task A_chunk_directory_whose_upload_is_not_live_is_removed()
+    {
+        using var session = await App.NewSessionAsync();
+        var orphan = Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(orphan);
+        await File.WriteAllBytesAsync(Path.Combine(orphan, "data.part"), new byte[100]);
+        Directory.SetLastWriteTimeUtc(orphan, DateTime.UtcNow.AddHours(-1));
+        var fresh = Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(fresh);
+
+        await SweepAsync();
+
+        Assert.IsFalse(Directory.Exists(orphan), "an old orphan is removed");
+        Assert.IsTrue(Directory.Exists(fresh), "a directory younger than a minute may be an upload being created");
+    }
+
+    private static async Task SweepAsync()
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<UploadExpiry>().SweepAsync(CancellationToken.None);
+    }
+
+    private static async Task<Guid> IdOfAsync(string identifier)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        return await db.Uploads.Where(u => u.Identifier == identifier && u.Status == UploadStatus.Receiving).Select(u => u.Id).SingleAsync();
+    }
+
+    private static string ChunkDirectory(ApiSession session, Guid id) =>
+        Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), id.ToString("N"));
+}
