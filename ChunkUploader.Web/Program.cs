@@ -19,8 +19,15 @@ builder.Services
 
 builder.Services.ConfigureApplicationCookie(options =>
 {
-    // The API is called by XHR: answer 401/403 instead of redirecting to the login page.
-    options.Events.OnRedirectToLogin = context => ApiAwareRedirect(context, StatusCodes.Status401Unauthorized);
+    // The API is called by XHR: answer 401 instead of redirecting to the login page.
+    options.Events.OnRedirectToLogin = context =>
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        else
+            context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    };
     // A signed-in user who lacks a role gets a plain 403, on pages too.
     options.Events.OnRedirectToAccessDenied = context =>
     {
@@ -58,15 +65,6 @@ app.MapControllerRoute(name: "default", pattern: "{controller=Home}/{action=Inde
 app.MapRazorPages();
 
 app.Run();
-
-static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> context, int status)
-{
-    if (context.Request.Path.StartsWithSegments("/api"))
-        context.Response.StatusCode = status;
-    else
-        context.Response.Redirect(context.RedirectUri);
-    return Task.CompletedTask;
-}
 
 /// <summary>Entry point, visible to the integration tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -186,6 +186,28 @@ public sealed class UploaderPageTests
         await Expect(row).ToContainTextAsync("RequestVerificationToken header is missing");
     }
 
+    [TestMethod]
+    public async Task The_page_fits_a_phone_screen_labels_every_control_and_breaks_no_CSP_rule()
+    {
+        var (context, page, _) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        var consoleErrors = new List<string>();
+        page.Console += (_, message) => { if (message.Type == "error") consoleErrors.Add(message.Text); };
+        await page.SetViewportSizeAsync(375, 740);
+        await page.ReloadAsync();
+        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(LocalFile("phone.bin", 300_000));
+        await Expect(Row(page, "phone.bin")).ToHaveAttributeAsync("data-state", "done");
+
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.IsLessThanOrEqualTo(0, overflow, "no horizontal scrolling on a 375 px screen");
+        var unlabelled = await page.EvaluateAsync<string[]>(@"() => [...document.querySelectorAll('button, a, input, select, [role=progressbar]')]
+            .filter(e => e.offsetParent !== null && !(e.getAttribute('aria-label') || e.textContent.trim() || e.labels?.length))
+            .map(e => e.outerHTML.slice(0, 80))");
+        CollectionAssert.AreEqual(Array.Empty<string>(), unlabelled, "every visible control has an accessible name");
+        Assert.IsEmpty(consoleErrors, "no script or style was blocked: " + string.Join(" | ", consoleErrors));
+        await Screenshot(page, "phone-done");
+    }
+
     private static ILocator Row(IPage page, string name) => page.Locator("#files li").Filter(new() { HasText = name });
 
     private static async Task<Guid> UploadIdAsync(ILocator row)

@@ -52,7 +52,7 @@ public static class BrowserFixture
         var browser = await BrowserAsync();
         var user = await AppFixture.Shared.CreateUserAsync(admin);
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = AppFixture.Shared.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync("Identity/Account/Login");
         await page.GetByLabel("Email").FillAsync(user.Email);

@@ -38,9 +38,10 @@ public sealed partial class UploadController(
     {
         if (Request.Query[ResumableParameters.Identifier].FirstOrDefault() is not { Length: > 0 } identifier)
             return Refuse(Rejection.BadRequest($"{ResumableParameters.Identifier} is missing."));
+        // 204 rather than 404 when nothing is held: a fresh file is the normal case, not an error.
         return await receiver.ProgressAsync(UserId, identifier, HttpContext.RequestAborted) is { } progress
             ? Ok(progress)
-            : NotFound("No upload in progress with that identifier.");
+            : NoContent();
     }
 
     /// <summary>Cancels the live upload with this identifier; its chunks are deleted at once.</summary>

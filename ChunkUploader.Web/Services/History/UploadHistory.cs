@@ -31,9 +31,6 @@ public sealed class UploadHistory(AppDbContext db)
         return new Page<UploadView>(items, page, pageSize, total);
     }
 
-    public Task<Page<UploadView>> ListAsync(string? ownerId, int page, int pageSize, CancellationToken cancellationToken) =>
-        ListAsync(ownerId, new HistoryFilter { Page = page, PageSize = pageSize }, cancellationToken);
-
     /// <summary>Every matching upload in order, streamed (for the CSV export).</summary>
     public IAsyncEnumerable<UploadView> StreamAsync(string? ownerId, HistoryFilter filter) =>
         Project(Sorted(Filtered(ownerId, filter), filter)).AsAsyncEnumerable();

@@ -156,7 +156,7 @@
     async function checkResume(row) {
         try {
             const response = await fetch(`${config.target}/status?resumableIdentifier=${encodeURIComponent(row.file.uniqueIdentifier)}`, { credentials: 'same-origin' });
-            if (!response.ok) return;
+            if (response.status !== 200) return;
             const held = await response.json();
             if (held.chunksReceived > 0 && row.state !== 'done') {
                 row.resuming = `Resuming: ${held.chunksReceived} of ${held.totalChunks} chunks are already on the server.`;
