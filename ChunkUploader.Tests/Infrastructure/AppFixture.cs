@@ -84,16 +84,21 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     }
 
     /// <summary>An HTTP client with its own cookie jar, not signed in.</summary>
-    public HttpClient CreateAnonymousClient()
+    public HttpClient CreateAnonymousClient() => CreateAnonymousClient(BaseAddress);
+
+    public static HttpClient CreateAnonymousClient(Uri baseAddress)
     {
         var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
-        return new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
     }
 
     /// <summary>Signs in through the Identity login page and reads the antiforgery token the upload page renders.</summary>
-    public async Task<ApiSession> SignInAsync(TestUser user)
+    public Task<ApiSession> SignInAsync(TestUser user) => SignInAsync(BaseAddress, user);
+
+    /// <summary>Signs in to the app at <paramref name="baseAddress"/>, which may be another process.</summary>
+    public static async Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user)
     {
-        var client = CreateAnonymousClient();
+        var client = CreateAnonymousClient(baseAddress);
         var loginPage = await client.GetStringAsync("Identity/Account/Login");
         var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
