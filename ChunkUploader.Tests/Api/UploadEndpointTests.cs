@@ -193,7 +193,7 @@ public sealed class UploadEndpointTests
 
         var record = (await session.UploadsAsync()).GetProperty("items")[0];
         Assert.AreEqual("Cancelled", record.GetProperty("status").GetString());
-        Assert.IsFalse(Directory.Exists(Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), record.GetProperty("id").GetGuid().ToString("N"))));
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, record.GetProperty("id").GetGuid())));
         using (var probe = await session.ProbeAsync(file, 1)) Assert.AreEqual(HttpStatusCode.NoContent, probe.StatusCode, "a cancelled upload holds nothing");
     }
 
@@ -206,12 +206,11 @@ public sealed class UploadEndpointTests
         Assert.AreEqual(file.ChunkCount, record.GetProperty("chunksReceived").GetInt32());
         Assert.AreEqual(file.Sha256, record.GetProperty("sha256").GetString(), "recorded SHA-256");
 
-        var userKey = session.User.Id.ToLowerInvariant();
-        var stored = Path.Combine(App.StorageRoot, "files", userKey, id.ToString("N"));
+        var stored = App.StoredFile(session.User.Id, id);
         Assert.IsTrue(File.Exists(stored), $"finished file at {stored}");
         await using (var stream = File.OpenRead(stored))
             Assert.AreEqual(file.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), "stored bytes");
-        Assert.IsFalse(Directory.Exists(Path.Combine(App.StorageRoot, "chunks", userKey, id.ToString("N"))), "chunk directory removed");
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, id)), "chunk directory removed");
         return record;
     }
 

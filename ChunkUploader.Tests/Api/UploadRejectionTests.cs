@@ -156,7 +156,7 @@ public sealed class UploadRejectionTests
     {
         var items = (await session.UploadsAsync()).GetProperty("items");
         Assert.AreEqual(0, items.GetArrayLength(), "no upload record");
-        var userChunks = Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant());
+        var userChunks = App.ChunkDirectory(session.User.Id);
         Assert.IsFalse(Directory.Exists(userChunks) && Directory.EnumerateFiles(userChunks, "*", SearchOption.AllDirectories).Any(), "no chunk bytes");
     }
 }

@@ -70,7 +70,7 @@ public sealed class UploadsPageTests
         Assert.AreEqual(alice.User.Email, records[mine].GetProperty("deletedBy").GetString());
         Assert.AreEqual(admin.User.Email, records[moderated].GetProperty("deletedBy").GetString());
         foreach (var id in new[] { mine, moderated })
-            Assert.IsFalse(File.Exists(Path.Combine(App.StorageRoot, "files", alice.User.Id.ToLowerInvariant(), id.ToString("N"))));
+            Assert.IsFalse(File.Exists(App.StoredFile(alice.User.Id, id)));
         using var download = await alice.Client.GetAsync($"Uploads/{mine}/download");
         Assert.AreEqual(HttpStatusCode.NotFound, download.StatusCode);
     }

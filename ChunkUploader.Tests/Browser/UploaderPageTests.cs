@@ -115,7 +115,7 @@ public sealed class UploaderPageTests
         await Expect(row).ToHaveAttributeAsync("data-state", "cancelled");
         var statuses = await RecordsAsync(user, u => u.Status);
         Assert.AreEqual(UploadStatus.Cancelled, statuses.Single());
-        var chunks = Path.Combine(App.StorageRoot, "chunks", user.Id.ToLowerInvariant());
+        var chunks = App.ChunkDirectory(user.Id);
         await page.WaitForTimeoutAsync(500);
         Assert.IsFalse(Directory.Exists(chunks) && Directory.EnumerateFiles(chunks, "*", SearchOption.AllDirectories).Any(), "chunks deleted");
     }
@@ -227,7 +227,7 @@ public sealed class UploaderPageTests
 
     private static async Task AssertStoredAsync(TestUser user, Guid id, string sha)
     {
-        var stored = Path.Combine(App.StorageRoot, "files", user.Id.ToLowerInvariant(), id.ToString("N"));
+        var stored = App.StoredFile(user.Id, id);
         await using var stream = File.OpenRead(stored);
         Assert.AreEqual(sha, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), "stored bytes");
         var record = (await RecordsAsync(user, u => u)).Single(u => u.Id == id);

@@ -119,6 +119,13 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
 
     public async Task<ApiSession> NewSessionAsync(bool admin = false) => await SignInAsync(await CreateUserAsync(admin));
 
+    /// <summary>Where the storage layout the README documents puts a user's chunks (or one upload's, given its id).</summary>
+    public string ChunkDirectory(string userId, Guid? uploadId = null) =>
+        uploadId is { } id ? Path.Combine(StorageRoot, "chunks", userId.ToLowerInvariant(), id.ToString("N")) : Path.Combine(StorageRoot, "chunks", userId.ToLowerInvariant());
+
+    /// <summary>Where the storage layout the README documents puts a finished file.</summary>
+    public string StoredFile(string userId, Guid uploadId) => Path.Combine(StorageRoot, "files", userId.ToLowerInvariant(), uploadId.ToString("N"));
+
     /// <summary>Every file under the test's work directory that lies outside the storage root.</summary>
     public IEnumerable<string> FilesOutsideStorageRoot() =>
         Directory.EnumerateFiles(WorkDirectory, "*", SearchOption.AllDirectories)

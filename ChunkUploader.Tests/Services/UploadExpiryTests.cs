@@ -33,8 +33,8 @@ public sealed class UploadExpiryTests
         var records = (await session.UploadsAsync()).GetProperty("items").EnumerateArray().ToDictionary(u => u.GetProperty("fileName").GetString()!);
         Assert.AreEqual("Expired", records["idle.bin"].GetProperty("status").GetString());
         Assert.AreEqual("Receiving", records["active.bin"].GetProperty("status").GetString());
-        Assert.IsFalse(Directory.Exists(ChunkDirectory(session, idleId)), "expired chunks deleted");
-        Assert.IsTrue(Directory.Exists(ChunkDirectory(session, await IdOfAsync(active.Identifier))), "active chunks kept");
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, idleId)), "expired chunks deleted");
+        Assert.IsTrue(Directory.Exists(App.ChunkDirectory(session.User.Id, await IdOfAsync(active.Identifier))), "active chunks kept");
         using var late = await session.SendChunkAsync(idle, 3);
         Assert.AreEqual(HttpStatusCode.OK, late.StatusCode, "a chunk after expiry starts the upload anew");
     }
@@ -43,11 +43,11 @@ public sealed class UploadExpiryTests
     public async Task A_chunk_directory_whose_upload_is_not_live_is_removed()
     {
         using var session = await App.NewSessionAsync();
-        var orphan = Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), Guid.NewGuid().ToString("N"));
+        var orphan = App.ChunkDirectory(session.User.Id, Guid.NewGuid());
         Directory.CreateDirectory(orphan);
         await File.WriteAllBytesAsync(Path.Combine(orphan, "data.part"), new byte[100]);
         Directory.SetLastWriteTimeUtc(orphan, DateTime.UtcNow.AddHours(-1));
-        var fresh = Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), Guid.NewGuid().ToString("N"));
+        var fresh = App.ChunkDirectory(session.User.Id, Guid.NewGuid());
         Directory.CreateDirectory(fresh);
 
         await SweepAsync();
@@ -68,7 +68,4 @@ public sealed class UploadExpiryTests
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         return await db.Uploads.Where(u => u.Identifier == identifier && u.Status == UploadStatus.Receiving).Select(u => u.Id).SingleAsync();
     }
-
-    private static string ChunkDirectory(ApiSession session, Guid id) =>
-        Path.Combine(App.StorageRoot, "chunks", session.User.Id.ToLowerInvariant(), id.ToString("N"));
 }

@@ -20,6 +20,44 @@
         }
     });
 
+    // Rows still receiving (or waiting for their SHA-256) follow the server until they settle.
+    const base = document.body.dataset.base || '/';
+    const badgeStyles = { Receiving: 'text-bg-primary', Complete: 'text-bg-success', Failed: 'text-bg-danger' };
+    const liveRows = [...document.querySelectorAll('tr[data-live="true"]')];
+    if (liveRows.length > 0) {
+        const timer = setInterval(async () => {
+            for (const row of liveRows.filter(r => r.dataset.live === 'true')) {
+                try {
+                    const response = await fetch(`${base}api/uploads/${row.dataset.uploadId}`, { credentials: 'same-origin' });
+                    if (response.status !== 200) continue;
+                    const upload = await response.json();
+                    const badge = row.querySelector('.upload-status .badge');
+                    if (badge) {
+                        badge.textContent = upload.status === 'Receiving' ? `Receiving ${upload.percentReceived}%` : upload.status;
+                        badge.className = `badge ${badgeStyles[upload.status] || 'text-bg-secondary'}`;
+                    }
+                    if (upload.sha256) {
+                        const cell = row.querySelector('.upload-sha');
+                        cell.replaceChildren();
+                        const sha = document.createElement('span');
+                        sha.className = 'sha';
+                        sha.textContent = upload.sha256;
+                        const copy = document.createElement('button');
+                        copy.type = 'button';
+                        copy.className = 'btn btn-link btn-sm p-0 copy-sha';
+                        copy.dataset.sha = upload.sha256;
+                        copy.textContent = 'Copy';
+                        copy.setAttribute('aria-label', 'Copy SHA-256');
+                        cell.append(sha, ' ', copy);
+                    }
+                    if (upload.status !== 'Receiving' && upload.status !== 'Assembling' && (upload.sha256 || upload.status !== 'Complete'))
+                        row.dataset.live = 'false';
+                } catch { /* try again on the next tick */ }
+            }
+            if (liveRows.every(r => r.dataset.live !== 'true')) clearInterval(timer);
+        }, 2000);
+    }
+
     const data = document.getElementById('history-data');
     if (!data || typeof Chart === 'undefined') return;
     const totals = JSON.parse(data.textContent);
