@@ -56,6 +56,35 @@ public sealed class UploadExpiryTests
         Assert.IsTrue(Directory.Exists(fresh), "a directory younger than a minute may be an upload being created");
     }
 
+    [TestMethod]
+    public async Task An_assembly_whose_claimer_died_is_finished_by_the_sweep()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(8 * 1024, 1024, "orphaned-assembly.bin");
+        await session.UploadAsync(file, file.Numbers.SkipLast(1));
+        var id = await IdOfAsync(file.Identifier);
+        // As if the request that recorded the last chunk and won the claim was killed before the rename.
+        var (start, _) = file.Range(file.ChunkCount);
+        await using (var partial = new FileStream(Path.Combine(App.ChunkDirectory(session.User.Id, id), "data.part"), FileMode.Open))
+        {
+            partial.Position = start;
+            await partial.WriteAsync(file.Chunk(file.ChunkCount));
+        }
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Uploads.Where(u => u.Id == id).ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.Status, UploadStatus.Assembling)
+                .SetProperty(u => u.ChunksReceived, file.ChunkCount)
+                .SetProperty(u => u.BytesReceived, file.Size)
+                .SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddMinutes(-10)));
+        }
+
+        await SweepAsync();
+
+        await Api.UploadEndpointTests.AssertStoredAsync(session, id, file);
+    }
+
     private static async Task SweepAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

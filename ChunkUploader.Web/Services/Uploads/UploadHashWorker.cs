@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore;
 namespace ChunkUploader.Web.Services.Uploads;
 
 /// <summary>
-/// Computes the SHA-256 of finished files in the background. At start it also finishes uploads a crash left in
-/// Assembling and picks up complete files that never got their hash.
+/// Computes the SHA-256 of finished files in the background. At start it also picks up complete files that never
+/// got their hash (the process stopped before it was computed).
 /// </summary>
 public sealed partial class UploadHashWorker(IServiceScopeFactory scopes, UploadHashQueue queue, ILogger<UploadHashWorker> logger) : BackgroundService
 {
@@ -30,13 +30,6 @@ public sealed partial class UploadHashWorker(IServiceScopeFactory scopes, Upload
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-        var assembler = scope.ServiceProvider.GetRequiredService<UploadAssembler>();
-
-        var stalled = await db.Uploads.AsNoTracking().Where(u => u.Status == UploadStatus.Assembling)
-            .Select(u => new { u.Id, u.UserId }).ToListAsync(cancellationToken);
-        foreach (var upload in stalled)
-            await assembler.FinishClaimedAsync(upload.UserId, upload.Id, cancellationToken);
-
         var unhashed = await db.Uploads.AsNoTracking().Where(u => u.Status == UploadStatus.Complete && u.Sha256 == null)
             .Select(u => u.Id).ToListAsync(cancellationToken);
         foreach (var id in unhashed) queue.Enqueue(id);

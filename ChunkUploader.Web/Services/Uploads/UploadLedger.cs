@@ -194,6 +194,12 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
         return expired;
     }
 
+    /// <summary>Uploads claimed for assembly before <paramref name="cutoff"/> and never finished: the claimer died midway.</summary>
+    public async Task<IReadOnlyList<(string UserId, Guid Id)>> StalledAssembliesAsync(DateTime cutoff, CancellationToken cancellationToken) =>
+        (await db.Uploads.AsNoTracking().Where(u => u.Status == UploadStatus.Assembling && u.UpdatedAt < cutoff)
+            .Select(u => new { u.UserId, u.Id }).ToListAsync(cancellationToken))
+        .Select(u => (u.UserId, u.Id)).ToList();
+
     /// <summary>Which of these upload ids are still live (receiving or assembling).</summary>
     public async Task<HashSet<Guid>> LiveAmongAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         (await db.Uploads.AsNoTracking().Where(u => ids.Contains(u.Id) && Live.Contains(u.Status)).Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
