@@ -29,7 +29,7 @@ public sealed class UploaderPageTests
         await using var _ = context;
         var files = new[] { LocalFile("big.bin", 50 * 1024 * 1024), LocalFile("small.txt", 1234), LocalFile("photo.jpg", 700_000) };
 
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(files);
+        await ChooseFilesAsync(page, files);
         await Expect(page.Locator("#files li[data-state=uploading]").First).ToBeVisibleAsync();
         await Screenshot(page, "upload-in-progress");
 
@@ -79,11 +79,10 @@ public sealed class UploaderPageTests
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        await SlowDownChunksAsync(page);
-        var file = LocalFile("paused.bin", 40 * (int)PageChunkSize);
+        var file = await SlowFileAsync(page, "paused.bin");
         var posts = CountPosts(page);
 
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        await ChooseFilesAsync(page, file);
         var row = Row(page, "paused.bin");
         await Expect(row).ToHaveAttributeAsync("data-state", "uploading");
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause paused.bin" }).ClickAsync();
@@ -102,10 +101,9 @@ public sealed class UploaderPageTests
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        await SlowDownChunksAsync(page);
-        var file = LocalFile("cancelled.bin", 40 * (int)PageChunkSize);
+        var file = await SlowFileAsync(page, "cancelled.bin");
 
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        await ChooseFilesAsync(page, file);
         var row = Row(page, "cancelled.bin");
         await Expect(row.Locator(".progress")).Not.ToHaveAttributeAsync("aria-valuenow", "0");
         var deleted = page.WaitForResponseAsync(r => r.Request.Method == "DELETE" && r.Url.Contains("api/upload"));
@@ -125,12 +123,11 @@ public sealed class UploaderPageTests
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        await SlowDownChunksAsync(page);
-        const int chunkCount = 40;
-        var file = LocalFile("resumed.bin", chunkCount * (int)PageChunkSize);
+        const int chunkCount = SlowFileChunks;
+        var file = await SlowFileAsync(page, "resumed.bin");
         var firstPosts = CountPosts(page, okOnly: true);
 
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        await ChooseFilesAsync(page, file);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (firstPosts.Count < 10 && DateTime.UtcNow < deadline) await page.WaitForTimeoutAsync(50);
         await page.ReloadAsync();
@@ -139,7 +136,7 @@ public sealed class UploaderPageTests
         Assert.IsTrue(held is >= 10 and < chunkCount, $"held {held} chunks at reload");
 
         var secondPosts = CountPosts(page);
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        await ChooseFilesAsync(page, file);
         var row = Row(page, "resumed.bin");
         await Expect(row.Locator(".file-detail")).ToContainTextAsync("Resuming", new() { Timeout = 10_000 });
 
@@ -158,7 +155,7 @@ public sealed class UploaderPageTests
         var requests = 0;
         page.Request += (_, request) => { if (request.Url.Contains("api/upload")) Interlocked.Increment(ref requests); };
 
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(huge);
+        await ChooseFilesAsync(page, huge);
 
         var row = Row(page, Path.GetFileName(huge));
         await Expect(row).ToHaveAttributeAsync("data-state", "refused");
@@ -179,7 +176,7 @@ public sealed class UploaderPageTests
         });
         var file = LocalFile("tokenless.bin", 10_000);
 
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(file);
+        await ChooseFilesAsync(page, file);
 
         var row = Row(page, "tokenless.bin");
         await Expect(row).ToHaveAttributeAsync("data-state", "failed");
@@ -195,7 +192,7 @@ public sealed class UploaderPageTests
         page.Console += (_, message) => { if (message.Type == "error") consoleErrors.Add(message.Text); };
         await page.SetViewportSizeAsync(375, 740);
         await page.ReloadAsync();
-        await page.Locator("#browse-files input[type=file]").SetInputFilesAsync(LocalFile("phone.bin", 300_000));
+        await ChooseFilesAsync(page, LocalFile("phone.bin", 300_000));
         await Expect(Row(page, "phone.bin")).ToHaveAttributeAsync("data-state", "done");
 
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
@@ -241,6 +238,18 @@ public sealed class UploaderPageTests
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         return await db.Uploads.AsNoTracking().Where(u => u.UserId == user.Id).Select(select).ToListAsync();
     }
+
+    private const int SlowFileChunks = 40;
+
+    /// <summary>A file of <see cref="SlowFileChunks"/> chunks whose POSTs the page will send slowly, so that a test can act midway.</summary>
+    private static async Task<string> SlowFileAsync(IPage page, string name)
+    {
+        await SlowDownChunksAsync(page);
+        return LocalFile(name, SlowFileChunks * (int)PageChunkSize);
+    }
+
+    private static Task ChooseFilesAsync(IPage page, params string[] paths) =>
+        page.Locator("#browse-files input[type=file]").SetInputFilesAsync(paths);
 
     /// <summary>Holds each chunk POST for a moment, so that a test can act in the middle of an upload.</summary>
     private static Task SlowDownChunksAsync(IPage page) =>

@@ -36,10 +36,10 @@ public sealed partial class UploadController(
     [HttpGet("status")]
     public async Task<IActionResult> Status()
     {
-        if (Request.Query[ResumableParameters.Identifier].FirstOrDefault() is not { Length: > 0 } identifier)
-            return Refuse(Rejection.BadRequest($"{ResumableParameters.Identifier} is missing."));
+        var identifier = ChunkRequestReader.ReadIdentifier(Request);
+        if (identifier.Rejection is { } missing) return Refuse(missing);
         // 204 rather than 404 when nothing is held: a fresh file is the normal case, not an error.
-        return await receiver.ProgressAsync(UserId, identifier, HttpContext.RequestAborted) is { } progress
+        return await receiver.ProgressAsync(UserId, identifier.Value!, HttpContext.RequestAborted) is { } progress
             ? Ok(progress)
             : NoContent();
     }
@@ -49,9 +49,9 @@ public sealed partial class UploadController(
     [ValidateAntiforgeryHeader]
     public async Task<IActionResult> Cancel()
     {
-        if (Request.Query[ResumableParameters.Identifier].FirstOrDefault() is not { Length: > 0 } identifier)
-            return Refuse(Rejection.BadRequest($"{ResumableParameters.Identifier} is missing."));
-        return await receiver.CancelAsync(UserId, identifier, HttpContext.RequestAborted)
+        var identifier = ChunkRequestReader.ReadIdentifier(Request);
+        if (identifier.Rejection is { } missing) return Refuse(missing);
+        return await receiver.CancelAsync(UserId, identifier.Value!, HttpContext.RequestAborted)
             ? NoContent()
             : Refuse(Rejection.NotFound("No upload in progress with that identifier."));
     }

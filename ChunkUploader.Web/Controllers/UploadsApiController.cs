@@ -23,7 +23,6 @@ public sealed class UploadsApiController(UploadHistory history, UserManager<Iden
     [HttpGet("{id:guid}")]
     public async Task<IActionResult> Get(Guid id, CancellationToken cancellationToken)
     {
-        var scope = User.IsInRole(Roles.Admin) ? null : users.GetUserId(User);
-        return await history.FindAsync(id, scope, cancellationToken) is { } upload ? Ok(upload) : NotFound("No such upload.");
+        return await history.FindAsync(id, users.OwnerScope(User), cancellationToken) is { } upload ? Ok(upload) : NotFound("No such upload.");
     }
 }

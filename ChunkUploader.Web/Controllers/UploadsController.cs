@@ -14,8 +14,7 @@ public sealed class UploadsController(UploadHistory history, ChunkStore store, U
 {
     private string UserId => users.GetUserId(User)!;
 
-    /// <summary>Whose uploads this user may open, download and delete: their own, or anyone's for an admin.</summary>
-    private string? Scope => User.IsInRole(Roles.Admin) ? null : UserId;
+    private string? Scope => users.OwnerScope(User);
 
     [HttpGet("")]
     public async Task<IActionResult> Index([FromQuery] HistoryFilter filter, CancellationToken cancellationToken)

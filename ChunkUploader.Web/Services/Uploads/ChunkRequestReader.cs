@@ -16,7 +16,13 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
     private const int MaxFieldLength = 4096;
     private const int MaxFieldsBeforeFile = 32;
 
-    public Outcome<ChunkRequest> ReadProbe(HttpRequest request) => parser.Parse(name => request.Query[name].FirstOrDefault());
+    public Outcome<ChunkRequest> ReadProbe(HttpRequest request) => parser.Parse(FromQuery(request));
+
+    /// <summary>The <c>resumableIdentifier</c> alone, for the status and cancel requests that name an upload.</summary>
+    public static Outcome<string> ReadIdentifier(HttpRequest request) =>
+        FromQuery(request)(ResumableParameters.Identifier) is { Length: > 0 } identifier
+            ? identifier
+            : Rejection.BadRequest($"{ResumableParameters.Identifier} is missing.");
 
     public async Task<Outcome<IncomingChunk>> ReadUploadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -31,7 +37,7 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
 
     private Outcome<IncomingChunk> ReadOctet(HttpRequest request)
     {
-        var parsed = parser.Parse(name => request.Query[name].FirstOrDefault());
+        var parsed = parser.Parse(FromQuery(request));
         if (parsed.Rejection is { } rejection) return rejection;
         var chunk = parsed.Value!;
         if (request.ContentLength is { } length && length != chunk.Length)
@@ -59,7 +65,8 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
             {
                 if (name != FilePartName)
                     return Rejection.BadRequest($"The chunk must be sent in a part named '{FilePartName}', not '{name}'.");
-                var parsed = parser.Parse(key => request.Query[key].FirstOrDefault() ?? fields.GetValueOrDefault(key));
+                var query = FromQuery(request);
+                var parsed = parser.Parse(key => query(key) ?? fields.GetValueOrDefault(key));
                 if (parsed.Rejection is { } rejection) return rejection;
                 return new IncomingChunk(parsed.Value!, section.Body);
             }
@@ -73,6 +80,8 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
         }
         return Rejection.BadRequest($"The request has no '{FilePartName}' part carrying the chunk.");
     }
+
+    private static Func<string, string?> FromQuery(HttpRequest request) => name => request.Query[name].FirstOrDefault();
 
     private static async Task<string?> ReadFieldAsync(Stream body, CancellationToken cancellationToken)
     {
