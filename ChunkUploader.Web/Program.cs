@@ -15,7 +15,8 @@ builder.Services
     .AddDefaultIdentity<IdentityUser>(options =>
         options.SignIn.RequireConfirmedAccount = builder.Configuration.GetValue("Identity:RequireConfirmedAccount", false))
     .AddRoles<IdentityRole>()
-    .AddEntityFrameworkStores<AppDbContext>();
+    .AddEntityFrameworkStores<AppDbContext>()
+    .AddUserManager<AccountUserManager>();
 
 builder.Services.ConfigureApplicationCookie(options =>
 {

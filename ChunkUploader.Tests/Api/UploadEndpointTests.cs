@@ -211,14 +211,16 @@ public sealed class UploadEndpointTests
         await using (var stream = File.OpenRead(stored))
             Assert.AreEqual(file.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), "stored bytes");
         Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, id)), "chunk directory removed");
+        await App.AssertOneRecordPerFileAsync(session.User.Id);
         return record;
     }
 
+    /// <summary>The one upload the answers completed: a resend after completion answers "complete" too, always for the same upload.</summary>
     public static Guid SingleCompletion(IEnumerable<JsonElement> answers)
     {
-        var complete = answers.Where(a => a.GetProperty("status").GetString() == "complete").ToList();
-        Assert.HasCount(1, complete, "exactly one chunk answer reports completion");
-        return complete[0].GetProperty("uploadId").GetGuid();
+        var completed = answers.Where(a => a.GetProperty("status").GetString() == "complete").Select(a => a.GetProperty("uploadId").GetGuid()).Distinct().ToList();
+        Assert.HasCount(1, completed, "the answers report the completion of exactly one upload");
+        return completed[0];
     }
 
     /// <summary>Sends part of its bytes, then fails as a dropped connection would.</summary>

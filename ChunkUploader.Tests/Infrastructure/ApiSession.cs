@@ -52,13 +52,25 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
         return Client.SendAsync(request, cancellationToken);
     }
 
-    /// <summary>Sends every chunk (in <paramref name="order"/> if given), <paramref name="parallel"/> at a time, failing on any non-200.</summary>
+    /// <summary>Statuses Resumable.js sends a chunk again after (they are not in its permanent errors).</summary>
+    public static readonly HashSet<HttpStatusCode> Retried = [HttpStatusCode.RequestTimeout, HttpStatusCode.TooManyRequests, HttpStatusCode.ServiceUnavailable, (HttpStatusCode)460];
+
+    /// <summary>Sends every chunk (in <paramref name="order"/> if given), <paramref name="parallel"/> at a time, retrying as
+    /// Resumable.js does (honouring Retry-After), and failing on any other non-200.</summary>
     public async Task<List<JsonElement>> UploadAsync(TestFile file, IEnumerable<int>? order = null, int parallel = 1, UploadMethod method = UploadMethod.Multipart)
     {
         var answers = new List<JsonElement>();
         await Parallel.ForEachAsync(order ?? file.Numbers, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (number, _) =>
         {
-            using var response = await SendChunkAsync(file, number, method);
+            var response = await SendChunkAsync(file, number, method);
+            for (var retry = 0; Retried.Contains(response.StatusCode) && retry < 30; retry++)
+            {
+                var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromMilliseconds(200);
+                response.Dispose();
+                await Task.Delay(wait);
+                response = await SendChunkAsync(file, number, method);
+            }
+            using var answered = response;
             var text = await response.Content.ReadAsStringAsync();
             Assert.AreEqual(HttpStatusCode.OK, response.StatusCode, $"chunk {number}: {text}");
             var json = JsonDocument.Parse(text).RootElement.Clone();

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -125,6 +126,31 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
 
     /// <summary>Where the storage layout the README documents puts a finished file.</summary>
     public string StoredFile(string userId, Guid uploadId) => Path.Combine(StorageRoot, "files", userId.ToLowerInvariant(), uploadId.ToString("N"));
+
+    /// <summary>
+    /// The completed-file invariant for one user: no two live or complete records of one file, every complete upload's
+    /// stored bytes hash to its recorded SHA-256 (once it has one), and no stored file without a complete record.
+    /// </summary>
+    public async Task AssertOneRecordPerFileAsync(string userId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var held = await db.Uploads.AsNoTracking()
+            .Where(u => u.UserId == userId && (u.Status == UploadStatus.Complete || u.Status == UploadStatus.Receiving || u.Status == UploadStatus.Assembling))
+            .ToListAsync();
+        var repeated = held.GroupBy(u => (u.Identifier, u.TotalSize, u.ChunkSize)).Where(g => g.Count() > 1).Select(g => g.Key.Identifier).ToList();
+        Assert.IsEmpty(repeated, $"one record per file; repeated: {string.Join(", ", repeated)}");
+        foreach (var upload in held.Where(u => u.Status == UploadStatus.Complete && u.Sha256 is not null))
+        {
+            await using var stored = File.OpenRead(StoredFile(userId, upload.Id));
+            Assert.AreEqual(upload.Sha256, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(stored)), $"stored bytes of {upload.Id} match the recorded SHA-256");
+        }
+        var files = Directory.Exists(Path.Combine(StorageRoot, "files", userId.ToLowerInvariant()))
+            ? Directory.EnumerateFiles(Path.Combine(StorageRoot, "files", userId.ToLowerInvariant())).Select(f => Guid.ParseExact(Path.GetFileName(f), "N")).ToHashSet()
+            : [];
+        var complete = held.Where(u => u.Status is UploadStatus.Complete or UploadStatus.Assembling).Select(u => u.Id).ToHashSet();
+        Assert.IsTrue(files.IsSubsetOf(complete), "every stored file belongs to a complete record");
+    }
 
     /// <summary>Every file under the test's work directory that lies outside the storage root.</summary>
     public IEnumerable<string> FilesOutsideStorageRoot() =>

@@ -1,5 +1,6 @@
 using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Services.Uploads;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ChunkUploader.Web.Filters;
 using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Authorization;
@@ -16,6 +17,8 @@ namespace ChunkUploader.Web.Controllers;
 public sealed partial class UploadController(
     ChunkRequestReader reader,
     UploadReceiver receiver,
+    UploadMetrics metrics,
+    RefusalLog refusals,
     UserManager<IdentityUser> users,
     ILogger<UploadController> logger) : ControllerBase
 {
@@ -32,7 +35,7 @@ public sealed partial class UploadController(
         return held.Value ? Content("Chunk present.", "text/plain") : NoContent();
     }
 
-    /// <summary>What the server holds of the live upload with this identifier, so that a page can say it is resuming.</summary>
+    /// <summary>What the server holds of the upload with this identifier (live, or complete), so that a page can say it is resuming or done.</summary>
     [HttpGet("status")]
     public async Task<IActionResult> Status()
     {
@@ -61,13 +64,13 @@ public sealed partial class UploadController(
     public async Task<IActionResult> Receive()
     {
         var aborted = HttpContext.RequestAborted;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             var incoming = await reader.ReadUploadAsync(Request, aborted);
             if (incoming.Rejection is { } rejection) return Refuse(rejection);
 
-            var (request, body) = incoming.Value!;
-            var receipt = await receiver.ReceiveAsync(UserId, request, body, aborted);
+            var receipt = await receiver.ReceiveAsync(UserId, incoming.Value!, aborted);
             if (receipt.Rejection is { } refused) return Refuse(refused);
             return Ok(receipt.Value);
         }
@@ -77,24 +80,33 @@ public sealed partial class UploadController(
             LogAborted(logger, Request.Path);
             return new EmptyResult();
         }
+        catch (BadHttpRequestException exception) when (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return Refuse(Rejection.TooLarge($"The request body is larger than any chunk this server accepts: {exception.Message}"));
+        }
         catch (BadHttpRequestException exception)
         {
-            return Refuse(new Rejection(StatusCodes.Status400BadRequest, $"The request body could not be read: {exception.Message}"));
+            // A body that stalled past Kestrel's minimum data rate or was cut off: a network event, so answer with a status the client retries.
+            return Refuse(new Rejection(StatusCodes.Status408RequestTimeout, $"The chunk body stopped arriving ({exception.Message}); send it again."));
         }
-        catch (InvalidDataException exception)
+        catch (Exception exception) when (exception is InvalidDataException or IOException)
         {
-            return Refuse(Rejection.BadRequest($"The multipart body is malformed: {exception.Message}"));
+            return Refuse(Rejection.BadRequest($"The multipart body is malformed or ends before its closing boundary: {exception.Message}"));
+        }
+        finally
+        {
+            metrics.ChunkRequestTook(Stopwatch.GetElapsedTime(started));
         }
     }
 
     private ContentResult Refuse(Rejection rejection)
     {
-        LogRefused(logger, Request.Method, rejection.StatusCode, rejection.Message);
+        metrics.Refused(rejection.StatusCode);
+        refusals.Refused(users.GetUserId(User), Request.Method, rejection.StatusCode, rejection.Message);
+        if (rejection.RetryAfter is { } retryAfter)
+            Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new ContentResult { StatusCode = rejection.StatusCode, Content = rejection.Message, ContentType = "text/plain; charset=utf-8" };
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {Method} refused with {StatusCode}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, string method, int statusCode, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Client aborted a chunk on {Path}")]
     private static partial void LogAborted(ILogger logger, string path);

@@ -1,6 +1,7 @@
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Services.History;
 using ChunkUploader.Web.Services.Uploads;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,7 @@ namespace ChunkUploader.Web.Controllers;
 /// <summary>The signed-in user's upload history: the table, one upload, and the download of a finished file.</summary>
 [Authorize]
 [Route("Uploads")]
-public sealed class UploadsController(UploadHistory history, ChunkStore store, UploadRemover remover, UserManager<IdentityUser> users) : Controller
+public sealed class UploadsController(UploadHistory history, IUploadStore store, UploadRemover remover, UserManager<IdentityUser> users) : Controller
 {
     private string UserId => users.GetUserId(User)!;
 
@@ -42,8 +43,8 @@ public sealed class UploadsController(UploadHistory history, ChunkStore store, U
     public async Task<IActionResult> Download(Guid id, CancellationToken cancellationToken)
     {
         if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NotFound();
-        var file = store.Finished(upload.UserId, upload.Id);
-        if (!file.Exists) return NotFound();
-        return PhysicalFile(file.FullName, "application/octet-stream", Path.GetFileName(upload.FileName.Replace('\\', '/')), enableRangeProcessing: true);
+        var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
+        if (file is null) return NotFound();
+        return File(file, "application/octet-stream", Path.GetFileName(upload.FileName.Replace('\\', '/')), enableRangeProcessing: true);
     }
 }

@@ -8,6 +8,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
 {
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
+    public DbSet<UserQuota> UserQuotas => Set<UserQuota>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -29,7 +30,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             // decides which of several simultaneous first chunks creates it.
             upload.HasIndex(u => new { u.UserId, u.Identifier })
                 .IsUnique()
-                .HasFilter("\"Status\" IN ('Receiving', 'Assembling')")
+                .HasFilter($"\"Status\" IN ({string.Join(", ", UploadStatuses.Live.Select(status => $"'{status}'"))})")
                 .HasDatabaseName("IX_Uploads_Live_UserId_Identifier");
             upload.HasIndex(u => new { u.UserId, u.StartedAt });
             upload.HasIndex(u => u.StartedAt);
@@ -37,11 +38,19 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             upload.HasIndex(u => u.TotalSize);
             upload.HasIndex(u => u.DurationSeconds);
             upload.HasIndex(u => u.BytesPerSecond);
+            upload.Property(u => u.LeaseOwner).HasMaxLength(128);
 
             upload.HasOne<IdentityUser>().WithMany().HasForeignKey(u => u.UserId).OnDelete(DeleteBehavior.Cascade);
             upload.HasMany(u => u.Chunks).WithOne().HasForeignKey(c => c.UploadId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<UploadChunk>().HasKey(c => new { c.UploadId, c.Number });
+
+        builder.Entity<UserQuota>(quota =>
+        {
+            quota.HasKey(q => q.UserId);
+            quota.Property(q => q.UpdatedBy).HasMaxLength(256);
+            quota.HasOne<IdentityUser>().WithMany().HasForeignKey(q => q.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
     }
 }

@@ -36,6 +36,11 @@ public sealed class Upload
     /// <summary>Lower-case hex SHA-256 of the finished file, once computed.</summary>
     public string? Sha256 { get; set; }
 
+    /// <summary>Until when the instance named in <see cref="LeaseOwner"/> holds the background work on this upload
+    /// (finishing its assembly, hashing it); after that any instance may take the work over.</summary>
+    public DateTime? LeaseUntil { get; set; }
+    public string? LeaseOwner { get; set; }
+
     public DateTime? DeletedAt { get; set; }
     public string? DeletedBy { get; set; }
 

@@ -17,4 +17,15 @@ public enum UploadStatus
     Expired,
     /// <summary>The finished file was deleted; the record stays for the history.</summary>
     Deleted,
+    /// <summary>The assembled content is not of an allowed type; the file was removed.</summary>
+    Rejected,
+}
+
+public static class UploadStatuses
+{
+    /// <summary>The statuses in which an upload still takes chunks or is being finished: the one definition of "live".</summary>
+    public static readonly UploadStatus[] Live = [UploadStatus.Receiving, UploadStatus.Assembling];
+
+    /// <summary>The statuses whose declared bytes count against the owner's quota.</summary>
+    public static readonly UploadStatus[] Held = [UploadStatus.Receiving, UploadStatus.Assembling, UploadStatus.Complete];
 }

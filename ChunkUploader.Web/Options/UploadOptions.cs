@@ -34,6 +34,35 @@ public sealed record UploadOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Bytes a user may hold (complete plus the declared size of uploads in progress) unless an admin sets their own quota.</summary>
+    [Range(typeof(long), "0", "9223372036854775807")]
+    public long UserQuotaBytes { get; init; } = 50L * 1024 * 1024 * 1024;
+
+    /// <summary>Uploads one user may have in progress at once.</summary>
+    [Range(1, 100_000)]
+    public int MaxUploadsInProgress { get; init; } = 20;
+
+    /// <summary>Most chunks one file may be cut into; bounds the bookkeeping per file.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxChunksPerFile { get; init; } = 20_000;
+
+    /// <summary>Content types accepted (for example <c>["image/*", "application/pdf"]</c>), checked against the extension and,
+    /// after assembly, against the file's leading bytes; empty accepts every type.</summary>
+    public string[] AllowedTypes { get; init; } = [];
+
+    /// <summary>How long a claim on a chunk or on an upload's background work lasts unless its holder renews it;
+    /// work left by a dead writer or instance is taken over once it runs out.</summary>
+    [Range(typeof(TimeSpan), "00:00:03", "00:10:00")]
+    public TimeSpan ClaimLease { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often an instance looks for assemblies and hashes whose claim ran out.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan RecoveryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Chunk directories and finished files younger than this are never treated as orphans.</summary>
+    [Range(typeof(TimeSpan), "00:00:10", "1.00:00:00")]
+    public TimeSpan OrphanGrace { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Allowance for multipart framing and form fields on top of the chunk bytes.</summary>
     public const long FramingAllowance = 64 * 1024;
 

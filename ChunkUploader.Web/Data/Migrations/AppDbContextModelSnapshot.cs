@@ -70,6 +70,13 @@ namespace ChunkUploader.Web.Data.Migrations
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LeaseUntil")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("RelativePath")
                         .IsRequired()
                         .HasMaxLength(1024)
@@ -131,7 +138,13 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.Property<int>("Number")
                         .HasColumnType("INTEGER");
 
-                    b.Property<DateTime>("ReceivedAt")
+                    b.Property<Guid>("ClaimToken")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LeaseUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RecordedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Size")
@@ -140,6 +153,27 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.HasKey("UploadId", "Number");
 
                     b.ToTable("UploadChunks");
+                });
+
+            modelBuilder.Entity("ChunkUploader.Web.Data.UserQuota", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("QuotaBytes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("UserQuotas");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -352,6 +386,15 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.HasOne("ChunkUploader.Web.Data.Upload", null)
                         .WithMany("Chunks")
                         .HasForeignKey("UploadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChunkUploader.Web.Data.UserQuota", b =>
+                {
+                    b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

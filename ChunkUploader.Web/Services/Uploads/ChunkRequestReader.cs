@@ -24,7 +24,30 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
             ? identifier
             : Rejection.BadRequest($"{ResumableParameters.Identifier} is missing.");
 
+    public const string ChecksumHeader = "X-Chunk-Checksum";
+
     public async Task<Outcome<IncomingChunk>> ReadUploadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var checksum = ReadChecksum(request);
+        if (checksum.Rejection is { } badChecksum) return badChecksum;
+        var incoming = await ReadChunkAsync(request, cancellationToken);
+        return incoming.Rejection is { } rejection ? rejection : incoming.Value! with { Checksum = checksum.Value };
+    }
+
+    /// <summary><c>X-Chunk-Checksum: sha256=&lt;base64&gt;</c>; absent is fine, malformed is the sender's bug.</summary>
+    private static Outcome<byte[]?> ReadChecksum(HttpRequest request)
+    {
+        var header = request.Headers[ChecksumHeader].ToString();
+        if (header.Length == 0) return (byte[]?)null;
+        const string prefix = "sha256=";
+        var digest = new byte[32];
+        return header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+               && Convert.TryFromBase64String(header[prefix.Length..], digest, out var written) && written == digest.Length
+            ? digest
+            : Rejection.BadRequest($"{ChecksumHeader} must be 'sha256=' followed by the base64 of a 32-byte SHA-256 digest.");
+    }
+
+    private async Task<Outcome<IncomingChunk>> ReadChunkAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
             return Unsupported();
@@ -42,7 +65,7 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
         var chunk = parsed.Value!;
         if (request.ContentLength is { } length && length != chunk.Length)
             return Rejection.BadRequest($"The request body has {length} bytes; chunk {chunk.ChunkNumber} of this file is {chunk.Length} bytes.");
-        return new IncomingChunk(chunk, request.Body);
+        return new IncomingChunk(chunk, request.Body, null);
     }
 
     private async Task<Outcome<IncomingChunk>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue contentType, CancellationToken cancellationToken)
@@ -68,7 +91,7 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
                 var query = FromQuery(request);
                 var parsed = parser.Parse(key => query(key) ?? fields.GetValueOrDefault(key));
                 if (parsed.Rejection is { } rejection) return rejection;
-                return new IncomingChunk(parsed.Value!, section.Body);
+                return new IncomingChunk(parsed.Value!, section.Body, null);
             }
 
             if (ResumableParameters.All.Contains(name))

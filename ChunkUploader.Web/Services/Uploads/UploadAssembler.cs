@@ -1,37 +1,75 @@
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Services.Uploads.Storage;
 
 namespace ChunkUploader.Web.Services.Uploads;
 
-/// <summary>Finishes an upload whose every chunk is recorded: claim, rename into place, mark complete, queue the hash.</summary>
-public sealed partial class UploadAssembler(UploadLedger ledger, ChunkStore store, UploadHashQueue hashQueue, ILogger<UploadAssembler> logger)
+/// <summary>What finishing an upload came to.</summary>
+public abstract record AssemblyResult
+{
+    public sealed record Complete : AssemblyResult;
+    /// <summary>Another request or instance holds the assembly.</summary>
+    public sealed record ClaimedElsewhere : AssemblyResult;
+    public sealed record Rejected(string Reason) : AssemblyResult;
+    public sealed record Failed(string Reason) : AssemblyResult;
+}
+
+/// <summary>Finishes an upload whose every chunk is recorded: claim, complete in the store, check the content, mark complete, start the hash.</summary>
+public sealed partial class UploadAssembler(UploadLedger ledger, IUploadStore store, AllowedContent content, UploadWorkSignal work, UploadMetrics metrics, ILogger<UploadAssembler> logger)
 {
     /// <summary>Assembles the upload if this caller wins the claim; any other caller learns that someone else is on it.</summary>
-    public async Task<string> TryAssembleAsync(Upload upload, CancellationToken cancellationToken)
+    public async Task<AssemblyResult> TryAssembleAsync(Upload upload, CancellationToken cancellationToken)
     {
         if (!await ledger.TryClaimAssemblyAsync(upload.Id, cancellationToken))
-            return ChunkReceipt.Assembling;
+            return new AssemblyResult.ClaimedElsewhere();
 
-        // Past the claim nobody else will finish this upload, so the client going away must not stop it.
-        await FinishClaimedAsync(upload.UserId, upload.Id, CancellationToken.None);
-        return ChunkReceipt.Complete;
+        // Past the claim nobody else will finish this upload until the lease runs out, so the client going away must not stop it.
+        return await FinishClaimedAsync(upload, CancellationToken.None);
     }
 
-    /// <summary>Completes an upload already in Assembling; safe to run again after a crash midway.</summary>
-    public async Task FinishClaimedAsync(string userId, Guid uploadId, CancellationToken cancellationToken)
+    /// <summary>Completes an upload this instance holds in Assembling; safe to run again after a crash at any point.</summary>
+    public async Task<AssemblyResult> FinishClaimedAsync(Upload upload, CancellationToken cancellationToken)
     {
-        if (!store.Promote(userId, uploadId))
+        AssemblyResult result;
+        if (!await store.CompleteAsync(upload.UserId, upload.Id, cancellationToken))
         {
-            LogMissingFile(logger, uploadId);
-            await ledger.MarkFailedAsync(uploadId, "The received bytes were missing from storage at assembly.", cancellationToken);
-            return;
+            const string reason = "The received bytes were missing from storage at assembly; add the file again.";
+            LogMissingFile(logger, upload.Id);
+            await ledger.MarkUnfinishedAsync(upload.Id, UploadStatus.Failed, reason, cancellationToken);
+            result = new AssemblyResult.Failed(reason);
         }
-        await ledger.MarkCompleteAsync(uploadId, cancellationToken);
-        hashQueue.Enqueue(uploadId);
-        LogAssembled(logger, uploadId);
+        else if (await CheckContentAsync(upload, cancellationToken) is { } refusal)
+        {
+            await store.DeleteAsync(upload.UserId, upload.Id, cancellationToken);
+            await ledger.MarkUnfinishedAsync(upload.Id, UploadStatus.Rejected, refusal, cancellationToken);
+            LogRejected(logger, upload.Id, refusal);
+            result = new AssemblyResult.Rejected(refusal);
+        }
+        else
+        {
+            await ledger.MarkCompleteAsync(upload.Id, cancellationToken);
+            work.Notify();
+            LogAssembled(logger, upload.Id);
+            result = new AssemblyResult.Complete();
+        }
+        metrics.Assembled(result);
+        return result;
+    }
+
+    private async Task<string?> CheckContentAsync(Upload upload, CancellationToken cancellationToken)
+    {
+        if (!content.RestrictsTypes) return null;
+        await using var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
+        if (file is null) return "The finished file could not be read to check its type.";
+        var head = new byte[AllowedContent.SniffLength];
+        var read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        return content.CheckContent(upload.FileName, head.AsSpan(0, read));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} assembled")]
     private static partial void LogAssembled(ILogger logger, Guid uploadId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} rejected after assembly: {Reason}")]
+    private static partial void LogRejected(ILogger logger, Guid uploadId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId} had every chunk recorded but no partial file; marked failed")]
     private static partial void LogMissingFile(ILogger logger, Guid uploadId);

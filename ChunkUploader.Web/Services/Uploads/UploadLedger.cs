@@ -1,5 +1,7 @@
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Options;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ChunkUploader.Web.Services.Uploads;
 
@@ -7,16 +9,35 @@ namespace ChunkUploader.Web.Services.Uploads;
 /// The upload records in the database. Every decision that several requests (or several instances) could race on
 /// is one conditional statement here, so that the database, not a process lock, picks the winner.
 /// </summary>
-public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
+public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceName instance, IOptions<UploadOptions> options)
 {
-    private static readonly UploadStatus[] Live = [UploadStatus.Receiving, UploadStatus.Assembling];
+    private const string Receiving = nameof(UploadStatus.Receiving);
+
+    private TimeSpan Lease => options.Value.ClaimLease;
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public Task<Upload?> FindLiveAsync(string userId, string identifier, CancellationToken cancellationToken) =>
         db.Uploads.AsNoTracking()
-            .SingleOrDefaultAsync(u => u.UserId == userId && u.Identifier == identifier && Live.Contains(u.Status), cancellationToken);
+            .SingleOrDefaultAsync(u => u.UserId == userId && u.Identifier == identifier && UploadStatuses.Live.Contains(u.Status), cancellationToken);
 
     public Task<Upload?> FindAsync(Guid uploadId, CancellationToken cancellationToken) =>
         db.Uploads.AsNoTracking().SingleOrDefaultAsync(u => u.Id == uploadId, cancellationToken);
+
+    /// <summary>The user's completed upload of this very file (same identifier, size and chunking) whose file was not deleted.</summary>
+    public Task<Upload?> FindCompletedAsync(string userId, ChunkRequest request, CancellationToken cancellationToken) =>
+        db.Uploads.AsNoTracking()
+            .Where(u => u.UserId == userId && u.Identifier == request.Identifier && u.Status == UploadStatus.Complete
+                        && u.TotalSize == request.Layout.TotalSize && u.ChunkSize == request.Layout.ChunkSize && u.ForceChunkSize == request.Layout.ForceChunkSize)
+            .OrderByDescending(u => u.CompletedAt)
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>The user's live upload with this identifier, or else their newest completed one.</summary>
+    public async Task<Upload?> FindCurrentAsync(string userId, string identifier, CancellationToken cancellationToken) =>
+        await FindLiveAsync(userId, identifier, cancellationToken)
+        ?? await db.Uploads.AsNoTracking()
+            .Where(u => u.UserId == userId && u.Identifier == identifier && u.Status == UploadStatus.Complete)
+            .OrderByDescending(u => u.CompletedAt)
+            .FirstOrDefaultAsync(cancellationToken);
 
     /// <summary>Refuses a request whose identifier names a live upload of another size or chunking.</summary>
     public static Rejection? SameShape(Upload upload, ChunkRequest request) =>
@@ -28,10 +49,23 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
                 $"resumableIdentifier '{request.Identifier}' already names an upload of {upload.TotalSize} bytes in chunks of {upload.ChunkSize} bytes; " +
                 "an upload cannot change its size or chunking midway.");
 
-    /// <summary>Records a new live upload with the given id, or returns the one a simultaneous first chunk created.</summary>
-    public async Task<Upload> CreateAsync(Guid uploadId, string userId, ChunkRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a new live upload with the given id, unless the user already has this file (live or completed: that one is
+    /// returned) or <paramref name="admit"/> refuses it given what the user holds. The user's creations are serialised,
+    /// so that two simultaneous first chunks cannot both pass a quota that has room for one.
+    /// </summary>
+    public async Task<Outcome<Upload>> CreateAsync(Guid uploadId, string userId, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // A no-op update of the owner's row takes its row lock (PostgreSQL) or the write lock (SQLite) until commit.
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), cancellationToken);
+
+        var existing = await FindLiveAsync(userId, request.Identifier, cancellationToken) ?? await FindCompletedAsync(userId, request, cancellationToken);
+        if (existing is not null) return existing;
+        if (admit(await UsageAsync(userId, cancellationToken)) is { } refused)
+            return refused;
+
+        var now = Now;
         var upload = new Upload
         {
             Id = uploadId,
@@ -52,89 +86,182 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
         try
         {
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             return upload;
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException exception) when (exception.IsUniqueViolation())
         {
-            // A simultaneous first chunk created it: the unique index on live uploads let exactly one insert through.
+            // The owner lock makes this unreachable; the unique index on live uploads stays the last word all the same.
+            await transaction.RollbackAsync(CancellationToken.None);
             db.ChangeTracker.Clear();
             return await FindLiveAsync(userId, request.Identifier, cancellationToken)
                    ?? throw new InvalidOperationException($"Upload '{request.Identifier}' could neither be created nor found.");
         }
-    }
-
-    public Task<bool> HasChunkAsync(Guid uploadId, int chunkNumber, CancellationToken cancellationToken) =>
-        db.UploadChunks.AnyAsync(c => c.UploadId == uploadId && c.Number == chunkNumber, cancellationToken);
-
-    /// <summary>Records a chunk whose bytes are on disk and returns how many distinct chunks the upload now has,
-    /// or null when the upload stopped receiving meanwhile (assembled, cancelled).</summary>
-    public async Task<int?> RecordChunkAsync(Guid uploadId, int chunkNumber, long size, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        finally
         {
-            db.UploadChunks.Add(new UploadChunk { UploadId = uploadId, Number = chunkNumber, Size = size, ReceivedAt = now });
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                var counted = await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving).ExecuteUpdateAsync(set => set
-                    .SetProperty(u => u.ChunksReceived, u => u.ChunksReceived + 1)
-                    .SetProperty(u => u.BytesReceived, u => u.BytesReceived + size)
-                    .SetProperty(u => u.UpdatedAt, now), cancellationToken);
-                if (counted == 0)
-                {
-                    // A late duplicate of a chunk whose upload is already assembled or cancelled: count nothing.
-                    await transaction.RollbackAsync(cancellationToken);
-                    return null;
-                }
-                await transaction.CommitAsync(cancellationToken);
-            }
-            catch (DbUpdateException)
-            {
-                // The same chunk, resent at the same moment, was recorded by the other request.
-                await transaction.RollbackAsync(cancellationToken);
-            }
-            finally
-            {
-                db.ChangeTracker.Clear();
-            }
+            db.ChangeTracker.Clear();
         }
-        return await db.Uploads.Where(u => u.Id == uploadId).Select(u => u.ChunksReceived).SingleAsync(cancellationToken);
     }
 
-    /// <summary>Moves a fully received upload to Assembling. Exactly one caller ever gets true for an upload.</summary>
+    /// <summary>What the user holds against their quota, and their quota.</summary>
+    public async Task<UserUsage> UsageAsync(string userId, CancellationToken cancellationToken)
+    {
+        var held = await db.Uploads.AsNoTracking()
+            .Where(u => u.UserId == userId && UploadStatuses.Held.Contains(u.Status))
+            .GroupBy(_ => 1)
+            .Select(g => new { Bytes = g.Sum(u => u.TotalSize), InProgress = g.Count(u => UploadStatuses.Live.Contains(u.Status)) })
+            .SingleOrDefaultAsync(cancellationToken);
+        var quota = await db.UserQuotas.AsNoTracking().Where(q => q.UserId == userId).Select(q => (long?)q.QuotaBytes).SingleOrDefaultAsync(cancellationToken);
+        return new UserUsage(held?.Bytes ?? 0, held?.InProgress ?? 0, quota ?? options.Value.UserQuotaBytes);
+    }
+
+    /// <summary>Removes an upload that a refused first request created, unless anything else has touched it since.</summary>
+    public async Task<bool> DiscardIfUnusedAsync(Guid uploadId, CancellationToken cancellationToken) =>
+        await db.Uploads
+            .Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving && u.ChunksReceived == 0 && !db.UploadChunks.Any(c => c.UploadId == uploadId))
+            .ExecuteDeleteAsync(cancellationToken) == 1;
+
+    /// <summary>Claims a chunk for this request: a fresh claim, or the takeover of one whose writer let its lease run out.</summary>
+    public async Task<ChunkClaim> ClaimChunkAsync(Guid uploadId, int number, long size, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var token = Guid.NewGuid();
+            var until = Now + Lease;
+            // Inserted only while the upload is receiving; an existing claim or record of the chunk wins.
+            var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO "UploadChunks" ("UploadId", "Number", "Size", "ClaimToken", "LeaseUntil", "RecordedAt")
+                SELECT {uploadId}, {number}, {size}, {token}, {until}, NULL
+                WHERE EXISTS (SELECT 1 FROM "Uploads" WHERE "Id" = {uploadId} AND "Status" = {Receiving})
+                ON CONFLICT DO NOTHING
+                """, cancellationToken);
+            if (inserted == 1) return new ChunkClaim(ChunkClaimStatus.Claimed, token, until);
+
+            var held = await db.UploadChunks.AsNoTracking().SingleOrDefaultAsync(c => c.UploadId == uploadId && c.Number == number, cancellationToken);
+            if (held is null) return new ChunkClaim(ChunkClaimStatus.NotReceiving, Guid.Empty, default);
+            if (held.RecordedAt is not null) return new ChunkClaim(ChunkClaimStatus.AlreadyRecorded, Guid.Empty, default);
+            if (held.LeaseUntil > Now) return new ChunkClaim(ChunkClaimStatus.Busy, Guid.Empty, held.LeaseUntil);
+
+            // The writer died or stalled past its lease: take the chunk over; its old token no longer records anything.
+            var taken = await db.UploadChunks
+                .Where(c => c.UploadId == uploadId && c.Number == number && c.ClaimToken == held.ClaimToken && c.RecordedAt == null
+                            && db.Uploads.Any(u => u.Id == uploadId && u.Status == UploadStatus.Receiving))
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.ClaimToken, token).SetProperty(c => c.LeaseUntil, until), cancellationToken);
+            if (taken == 1) return new ChunkClaim(ChunkClaimStatus.Claimed, token, until);
+        }
+        return new ChunkClaim(ChunkClaimStatus.Busy, Guid.Empty, Now + TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>Extends this request's claim; false when it was taken over (or the upload stopped receiving).</summary>
+    public async Task<DateTime?> RenewChunkAsync(Guid uploadId, int number, Guid token, CancellationToken cancellationToken)
+    {
+        var until = Now + Lease;
+        var renewed = await db.UploadChunks.Where(c => c.UploadId == uploadId && c.Number == number && c.ClaimToken == token && c.RecordedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.LeaseUntil, until), cancellationToken);
+        return renewed == 1 ? until : null;
+    }
+
+    /// <summary>Gives up a claim whose chunk was not recorded, so that a resend can claim it at once.</summary>
+    public Task ReleaseChunkAsync(Guid uploadId, int number, Guid token, CancellationToken cancellationToken) =>
+        db.UploadChunks.Where(c => c.UploadId == uploadId && c.Number == number && c.ClaimToken == token && c.RecordedAt == null)
+            .ExecuteDeleteAsync(cancellationToken);
+
+    public Task<bool> IsChunkRecordedAsync(Guid uploadId, int chunkNumber, CancellationToken cancellationToken) =>
+        db.UploadChunks.AnyAsync(c => c.UploadId == uploadId && c.Number == chunkNumber && c.RecordedAt != null, cancellationToken);
+
+    /// <summary>Records a chunk whose bytes are durably on disk, if this request still holds its claim and the upload is
+    /// still receiving; returns how many chunks the upload now has, or null when either no longer holds.</summary>
+    public async Task<int?> RecordChunkAsync(Guid uploadId, int number, Guid token, long size, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var recorded = await db.UploadChunks.Where(c => c.UploadId == uploadId && c.Number == number && c.ClaimToken == token && c.RecordedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.RecordedAt, now), cancellationToken);
+        var counted = recorded == 1
+            ? await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving).ExecuteUpdateAsync(set => set
+                .SetProperty(u => u.ChunksReceived, u => u.ChunksReceived + 1)
+                .SetProperty(u => u.BytesReceived, u => u.BytesReceived + size)
+                .SetProperty(u => u.UpdatedAt, now), cancellationToken)
+            : 0;
+        if (counted == 0)
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            return null;
+        }
+        var received = await db.Uploads.Where(u => u.Id == uploadId).Select(u => u.ChunksReceived).SingleAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return received;
+    }
+
+    /// <summary>Moves a fully received upload to Assembling under this instance's lease. Exactly one caller ever gets true.</summary>
     public async Task<bool> TryClaimAssemblyAsync(Guid uploadId, CancellationToken cancellationToken) =>
         await db.Uploads
             .Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving && u.ChunksReceived == u.TotalChunks)
             .ExecuteUpdateAsync(set => set
                 .SetProperty(u => u.Status, UploadStatus.Assembling)
-                .SetProperty(u => u.UpdatedAt, clock.GetUtcNow().UtcDateTime), cancellationToken) == 1;
+                .SetProperty(u => u.LeaseUntil, Now + Lease)
+                .SetProperty(u => u.LeaseOwner, instance.Value)
+                .SetProperty(u => u.UpdatedAt, Now), cancellationToken) == 1;
+
+    /// <summary>Takes over assemblies whose claimer let its lease run out (it died midway); returns the ones this instance now holds.</summary>
+    public Task<IReadOnlyList<Upload>> ClaimStalledAssembliesAsync(CancellationToken cancellationToken) =>
+        ClaimExpiredAsync(db.Uploads.Where(u => u.Status == UploadStatus.Assembling), cancellationToken);
+
+    /// <summary>Claims complete uploads that still lack their SHA-256 and that nobody (alive) is hashing.</summary>
+    public Task<IReadOnlyList<Upload>> ClaimUnhashedAsync(CancellationToken cancellationToken) =>
+        ClaimExpiredAsync(db.Uploads.Where(u => u.Status == UploadStatus.Complete && u.Sha256 == null), cancellationToken);
+
+    private async Task<IReadOnlyList<Upload>> ClaimExpiredAsync(IQueryable<Upload> work, CancellationToken cancellationToken)
+    {
+        var now = Now;
+        var candidates = await work.AsNoTracking().Where(u => u.LeaseUntil == null || u.LeaseUntil < now).OrderBy(u => u.UpdatedAt).Take(20).ToListAsync(cancellationToken);
+        var claimed = new List<Upload>();
+        foreach (var upload in candidates)
+        {
+            // Conditional on the lease seen, so that of several instances exactly one takes each item.
+            var taken = await db.Uploads.Where(u => u.Id == upload.Id && u.Status == upload.Status && u.LeaseUntil == upload.LeaseUntil)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.LeaseUntil, now + Lease).SetProperty(u => u.LeaseOwner, instance.Value), cancellationToken);
+            if (taken == 1) claimed.Add(upload);
+        }
+        return claimed;
+    }
+
+    /// <summary>Extends this instance's lease on an upload's background work; false when another instance took it over.</summary>
+    public async Task<bool> RenewWorkAsync(Guid uploadId, CancellationToken cancellationToken) =>
+        await db.Uploads.Where(u => u.Id == uploadId && u.LeaseOwner == instance.Value)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.LeaseUntil, Now + Lease), cancellationToken) == 1;
 
     public async Task MarkCompleteAsync(Guid uploadId, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Now;
         var upload = await db.Uploads.AsNoTracking().Where(u => u.Id == uploadId)
             .Select(u => new { u.StartedAt, u.TotalSize }).SingleAsync(cancellationToken);
         var seconds = Math.Max((now - upload.StartedAt).TotalSeconds, 0.001);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Assembling)
             .ExecuteUpdateAsync(set => set
                 .SetProperty(u => u.Status, UploadStatus.Complete)
                 .SetProperty(u => u.CompletedAt, now)
                 .SetProperty(u => u.DurationSeconds, seconds)
                 .SetProperty(u => u.BytesPerSecond, upload.TotalSize / seconds)
+                .SetProperty(u => u.LeaseUntil, (DateTime?)null)
+                .SetProperty(u => u.LeaseOwner, (string?)null)
                 .SetProperty(u => u.UpdatedAt, now), cancellationToken);
         // The per-chunk rows only served the receiving phase.
         await db.UploadChunks.Where(c => c.UploadId == uploadId).ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task MarkFailedAsync(Guid uploadId, string reason, CancellationToken cancellationToken)
+    /// <summary>Ends an upload that is being assembled without a file: Failed (bytes missing) or Rejected (content not allowed).</summary>
+    public async Task MarkUnfinishedAsync(Guid uploadId, UploadStatus status, string reason, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
-        await db.Uploads.Where(u => u.Id == uploadId)
+        await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Assembling)
             .ExecuteUpdateAsync(set => set
-                .SetProperty(u => u.Status, UploadStatus.Failed)
+                .SetProperty(u => u.Status, status)
                 .SetProperty(u => u.FailureReason, reason.Length > 500 ? reason[..500] : reason)
-                .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+                .SetProperty(u => u.LeaseUntil, (DateTime?)null)
+                .SetProperty(u => u.UpdatedAt, Now), cancellationToken);
+        await db.UploadChunks.Where(c => c.UploadId == uploadId).ExecuteDeleteAsync(cancellationToken);
     }
 
     /// <summary>Cancels the user's live upload with this identifier, unless it is already being assembled.</summary>
@@ -142,11 +269,10 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
     {
         var upload = await FindLiveAsync(userId, identifier, cancellationToken);
         if (upload is null) return null;
-        var now = clock.GetUtcNow().UtcDateTime;
         var cancelled = await db.Uploads.Where(u => u.Id == upload.Id && u.Status == UploadStatus.Receiving)
             .ExecuteUpdateAsync(set => set
                 .SetProperty(u => u.Status, UploadStatus.Cancelled)
-                .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+                .SetProperty(u => u.UpdatedAt, Now), cancellationToken);
         if (cancelled == 0) return null;
         await db.UploadChunks.Where(c => c.UploadId == upload.Id).ExecuteDeleteAsync(cancellationToken);
         return upload;
@@ -155,7 +281,7 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
     /// <summary>Marks an upload deleted (the record stays for the history) and says whose it was; null if there is nothing to delete.</summary>
     public async Task<string?> MarkDeletedAsync(Guid uploadId, string? ownerScope, string deletedBy, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Now;
         var owner = await db.Uploads.AsNoTracking()
             .Where(u => u.Id == uploadId && (ownerScope == null || u.UserId == ownerScope) && u.Status != UploadStatus.Deleted && u.Status != UploadStatus.Assembling)
             .Select(u => u.UserId).SingleOrDefaultAsync(cancellationToken);
@@ -178,7 +304,6 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
             .Where(u => u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff)
             .Select(u => new { u.UserId, u.Id }).ToListAsync(cancellationToken);
         var expired = new List<(string, Guid)>();
-        var now = clock.GetUtcNow().UtcDateTime;
         foreach (var upload in idle)
         {
             // Conditional, so that an upload a chunk just revived is left alone.
@@ -186,7 +311,7 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(u => u.Status, UploadStatus.Expired)
                     .SetProperty(u => u.FailureReason, "No chunk arrived for too long; the received chunks were deleted.")
-                    .SetProperty(u => u.UpdatedAt, now), cancellationToken);
+                    .SetProperty(u => u.UpdatedAt, Now), cancellationToken);
             if (changed == 0) continue;
             await db.UploadChunks.Where(c => c.UploadId == upload.Id).ExecuteDeleteAsync(cancellationToken);
             expired.Add((upload.UserId, upload.Id));
@@ -194,16 +319,18 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock)
         return expired;
     }
 
-    /// <summary>Uploads claimed for assembly before <paramref name="cutoff"/> and never finished: the claimer died midway.</summary>
-    public async Task<IReadOnlyList<(string UserId, Guid Id)>> StalledAssembliesAsync(DateTime cutoff, CancellationToken cancellationToken) =>
-        (await db.Uploads.AsNoTracking().Where(u => u.Status == UploadStatus.Assembling && u.UpdatedAt < cutoff)
-            .Select(u => new { u.UserId, u.Id }).ToListAsync(cancellationToken))
-        .Select(u => (u.UserId, u.Id)).ToList();
+    /// <summary>The status of each of these uploads that has a record.</summary>
+    public async Task<Dictionary<Guid, UploadStatus>> StatusesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
+        await db.Uploads.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Status, cancellationToken);
 
-    /// <summary>Which of these upload ids are still live (receiving or assembling).</summary>
-    public async Task<HashSet<Guid>> LiveAmongAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
-        (await db.Uploads.AsNoTracking().Where(u => ids.Contains(u.Id) && Live.Contains(u.Status)).Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
+    /// <summary>Records the SHA-256, if this instance still holds the hashing lease.</summary>
+    public async Task<bool> SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
+        await db.Uploads.Where(u => u.Id == uploadId && u.Sha256 == null && u.LeaseOwner == instance.Value)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.Sha256, sha256).SetProperty(u => u.LeaseUntil, (DateTime?)null).SetProperty(u => u.LeaseOwner, (string?)null), cancellationToken) == 1;
+}
 
-    public Task SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
-        db.Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set.SetProperty(u => u.Sha256, sha256), cancellationToken);
+/// <summary>What a user holds: bytes of complete and in-progress uploads (declared size), uploads in progress, and their quota.</summary>
+public sealed record UserUsage(long BytesHeld, int UploadsInProgress, long QuotaBytes)
+{
+    public long BytesLeft => Math.Max(QuotaBytes - BytesHeld, 0);
 }

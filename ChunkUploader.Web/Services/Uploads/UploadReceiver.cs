@@ -1,82 +1,177 @@
+using System.Security.Cryptography;
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Options;
+using ChunkUploader.Web.Services.Uploads.Storage;
+using Microsoft.Extensions.Options;
 
 namespace ChunkUploader.Web.Services.Uploads;
 
-/// <summary>The chunk pipeline of one user: answer probes, store chunks, and finish the file on its last chunk.</summary>
-public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store, UploadAssembler assembler, ILogger<UploadReceiver> logger)
+/// <summary>
+/// The chunk pipeline of one user: answer probes, store chunks, and finish the file on its last chunk.
+/// A chunk is written only by the request that holds its claim, recorded only once its bytes are durable,
+/// and never written again; a request that is refused leaves nothing behind.
+/// </summary>
+public sealed partial class UploadReceiver(
+    UploadLedger ledger,
+    IUploadStore store,
+    UploadAdmission admission,
+    UploadAssembler assembler,
+    UploadMetrics metrics,
+    TimeProvider clock,
+    IOptions<UploadOptions> options,
+    ILogger<UploadReceiver> logger)
 {
-    /// <summary>Whether this user already holds this exact chunk, complete.</summary>
+    /// <summary>Whether this user already holds this exact chunk: recorded, or part of a file being finished or complete.</summary>
     public async Task<Outcome<bool>> HasChunkAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        var upload = await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken);
-        if (upload is null) return false;
-        if (UploadLedger.SameShape(upload, request) is { } rejection) return rejection;
-        return upload.Status == UploadStatus.Assembling
-               || await ledger.HasChunkAsync(upload.Id, request.ChunkNumber, cancellationToken);
+        if (await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken) is { } upload)
+        {
+            if (UploadLedger.SameShape(upload, request) is { } rejection) return rejection;
+            return upload.Status == UploadStatus.Assembling
+                   || await ledger.IsChunkRecordedAsync(upload.Id, request.ChunkNumber, cancellationToken);
+        }
+        return await ledger.FindCompletedAsync(userId, request, cancellationToken) is not null;
     }
 
-    public async Task<Outcome<ChunkReceipt>> ReceiveAsync(string userId, ChunkRequest request, Stream body, CancellationToken cancellationToken)
+    public async Task<Outcome<ChunkReceipt>> ReceiveAsync(string userId, IncomingChunk chunk, CancellationToken cancellationToken)
     {
-        var upload = await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken)
-                     ?? await CreateAsync(userId, request, cancellationToken);
-        if (UploadLedger.SameShape(upload, request) is { } mismatch) return mismatch;
+        var request = chunk.Request;
+        // A second pass only when the upload found on the first was discarded meanwhile by the refused request that created it.
+        for (var pass = 0; ; pass++)
+        {
+            var opened = await OpenAsync(userId, request, cancellationToken);
+            if (opened.Rejection is { } refused) return refused;
+            var (upload, created) = opened.Value!;
+            if (upload.Status == UploadStatus.Complete) return Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks);
 
-        // All chunks are in and the file is being finished: a late resend has nothing to add.
-        if (upload.Status == UploadStatus.Assembling)
-            return Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks);
+            var claim = await ledger.ClaimChunkAsync(upload.Id, request.ChunkNumber, request.Length, cancellationToken);
+            switch (claim.Status)
+            {
+                case ChunkClaimStatus.Claimed:
+                    return await WriteAndRecordAsync(userId, upload, created, chunk, claim, cancellationToken);
+                case ChunkClaimStatus.AlreadyRecorded:
+                    return Receipt(ChunkReceipt.AlreadyReceived, upload, upload.ChunksReceived);
+                case ChunkClaimStatus.Busy:
+                    return InFlightElsewhere(request);
+                default:
+                    var now = await ledger.FindAsync(upload.Id, cancellationToken);
+                    if (now is null && pass == 0) continue;
+                    return NoLongerReceiving(now);
+            }
+        }
+    }
 
-        // Never rewrite bytes under a chunk already recorded as whole.
-        if (await ledger.HasChunkAsync(upload.Id, request.ChunkNumber, cancellationToken))
-            return Receipt(ChunkReceipt.AlreadyReceived, upload, upload.ChunksReceived);
+    /// <summary>The user's upload of this file: live, completed earlier, or new (if admitted).</summary>
+    private async Task<Outcome<(Upload Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    {
+        if (await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken) is { } live)
+            return UploadLedger.SameShape(live, request) is { } mismatch ? mismatch : (live, false);
+        if (await ledger.FindCompletedAsync(userId, request, cancellationToken) is { } completed)
+            return (completed, false);
+        if (admission.CheckFile(request) is { } refused)
+            return refused;
 
-        long carried;
+        // The partial data exists before the record, so that whoever finds the record finds somewhere to write.
+        var candidate = Guid.CreateVersion7();
+        await store.BeginAsync(userId, candidate, cancellationToken);
+        var outcome = await ledger.CreateAsync(candidate, userId, request, usage => admission.CheckUsage(request, usage), cancellationToken);
+        if (outcome.Value?.Id != candidate) await store.AbortAsync(userId, candidate, CancellationToken.None);
+        if (outcome.Rejection is { } overLimit) return overLimit;
+
+        var upload = outcome.Value!;
+        if (upload.Id != candidate)
+            return UploadLedger.SameShape(upload, request) is { } mismatch ? mismatch : (upload, false);
+        LogStarted(logger, upload.Id, userId, upload.TotalSize, upload.TotalChunks);
+        return (upload, true);
+    }
+
+    private async Task<Outcome<ChunkReceipt>> WriteAndRecordAsync(string userId, Upload upload, bool created, IncomingChunk chunk, ChunkClaim claim, CancellationToken cancellationToken)
+    {
+        var request = chunk.Request;
+        var fence = new ChunkLeaseFence(ledger, clock, options.Value, upload.Id, request.ChunkNumber, claim);
+        ChunkWrite written;
         try
         {
-            carried = await store.WriteChunkAsync(userId, upload.Id, request.Offset, request.Length, body, cancellationToken);
+            written = await store.WriteChunkAsync(userId, upload.Id, request.Offset, request.Length, chunk.Body, fence, chunk.Checksum is not null, cancellationToken);
         }
-        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        catch (ChunkClaimLostException)
         {
-            return await NoLongerReceivingAsync(upload);
+            // Taken over by a resend after this writer stalled past its lease: the resend owns the chunk now.
+            return InFlightElsewhere(request);
         }
-        if (carried != request.Length)
+        catch
         {
-            LogBodyLengthMismatch(logger, upload.Id, request.ChunkNumber, request.Length, carried);
-            return Rejection.BadRequest(carried > request.Length
-                ? $"The chunk body is longer than chunk {request.ChunkNumber} of this file, which is {request.Length} bytes."
-                : $"The chunk body has {carried} bytes; chunk {request.ChunkNumber} of this file is {request.Length} bytes.");
+            await AbandonAsync(userId, upload.Id, created, request.ChunkNumber, claim);
+            throw;
         }
 
-        if (await ledger.RecordChunkAsync(upload.Id, request.ChunkNumber, request.Length, cancellationToken) is not { } received)
-            return await NoLongerReceivingAsync(upload);
+        if (Check(written, chunk) is { } refused)
+        {
+            await AbandonAsync(userId, upload.Id, created, request.ChunkNumber, claim);
+            if (written.Status == ChunkWriteStatus.UploadGone) return NoLongerReceiving(await ledger.FindAsync(upload.Id, CancellationToken.None));
+            LogChunkRefused(logger, upload.Id, request.ChunkNumber, refused.Message);
+            return refused;
+        }
+
+        if (await ledger.RecordChunkAsync(upload.Id, request.ChunkNumber, claim.Token, request.Length, cancellationToken) is not { } received)
+        {
+            var now = await ledger.FindAsync(upload.Id, CancellationToken.None);
+            return now?.Status == UploadStatus.Receiving
+                ? InFlightElsewhere(request)
+                : NoLongerReceiving(now);
+        }
+        metrics.ChunkReceived(request.Length);
         if (received < upload.TotalChunks)
             return Receipt(ChunkReceipt.Received, upload, received);
 
-        var status = await assembler.TryAssembleAsync(upload, cancellationToken);
-        return Receipt(status, upload, received);
+        return await assembler.TryAssembleAsync(upload, cancellationToken) switch
+        {
+            AssemblyResult.Complete => Receipt(ChunkReceipt.Complete, upload, received),
+            AssemblyResult.Rejected { Reason: var reason } => Rejection.UnsupportedMediaType(reason),
+            AssemblyResult.Failed { Reason: var reason } => Rejection.NotFound(reason),
+            _ => Receipt(ChunkReceipt.Assembling, upload, received),
+        };
     }
 
-    /// <summary>Creates the partial file first, then the record; a request that loses the creation race removes its file.</summary>
-    private async Task<Upload> CreateAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    /// <summary>The rules only the written bytes can settle: the upload still there, the length, the checksum.</summary>
+    private static Rejection? Check(ChunkWrite written, IncomingChunk chunk)
     {
-        var candidate = Guid.CreateVersion7();
-        store.CreatePartialFile(userId, candidate);
-        var upload = await ledger.CreateAsync(candidate, userId, request, cancellationToken);
-        if (upload.Id != candidate) store.DeleteChunks(userId, candidate);
-        return upload;
+        var request = chunk.Request;
+        if (written.Status == ChunkWriteStatus.UploadGone)
+            return Rejection.NotFound("This upload was cancelled, expired or deleted; add the file again to start over.");
+        if (written.Carried > request.Length)
+            return Rejection.BadRequest($"The chunk body is longer than chunk {request.ChunkNumber} of this file, which is {request.Length} bytes.");
+        if (written.Carried < request.Length)
+            return Rejection.BadRequest($"The chunk body has {written.Carried} bytes; chunk {request.ChunkNumber} of this file is {request.Length} bytes.");
+        if (chunk.Checksum is { } expected && !CryptographicOperations.FixedTimeEquals(expected, written.Sha256))
+            return Rejection.ChecksumMismatch($"Chunk {request.ChunkNumber} arrived damaged: its SHA-256 does not match X-Chunk-Checksum. Send it again.");
+        return null;
     }
+
+    /// <summary>Undoes what a failed request did: its claim goes, and so does an upload it created that nothing else used.</summary>
+    private async Task AbandonAsync(string userId, Guid uploadId, bool created, int chunkNumber, ChunkClaim claim)
+    {
+        await ledger.ReleaseChunkAsync(uploadId, chunkNumber, claim.Token, CancellationToken.None);
+        if (created && await ledger.DiscardIfUnusedAsync(uploadId, CancellationToken.None))
+            await store.AbortAsync(userId, uploadId, CancellationToken.None);
+    }
+
+    /// <summary>A duplicate of a chunk another request is writing: the writer usually finishes within moments, so retry soon
+    /// (a writer that died holds the chunk only until its lease runs out).</summary>
+    private static Rejection InFlightElsewhere(ChunkRequest request) =>
+        Rejection.Busy($"Chunk {request.ChunkNumber} is being received on another connection right now; send it again shortly.", TimeSpan.FromSeconds(1));
 
     /// <summary>The answer to a chunk whose upload was finished or cancelled while it travelled.</summary>
-    private async Task<Outcome<ChunkReceipt>> NoLongerReceivingAsync(Upload upload)
+    private static Outcome<ChunkReceipt> NoLongerReceiving(Upload? upload) => upload?.Status switch
     {
-        var now = await ledger.FindAsync(upload.Id, CancellationToken.None);
-        return now?.Status is UploadStatus.Assembling or UploadStatus.Complete
-            ? Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks)
-            : Rejection.NotFound("This upload was cancelled, expired or deleted; add the file again to start over.");
-    }
+        UploadStatus.Assembling => Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks),
+        UploadStatus.Complete => Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks),
+        _ => Rejection.NotFound("This upload was cancelled, expired or deleted; add the file again to start over."),
+    };
 
-    /// <summary>How far the user's live upload with this identifier has come, for a page that resumes it.</summary>
+    /// <summary>How far the user's upload with this identifier has come (live, or complete), for a page that resumes it.</summary>
     public async Task<UploadProgress?> ProgressAsync(string userId, string identifier, CancellationToken cancellationToken) =>
-        await ledger.FindLiveAsync(userId, identifier, cancellationToken) is { } upload
+        await ledger.FindCurrentAsync(userId, identifier, cancellationToken) is { } upload
             ? new UploadProgress(upload.Id, upload.Status, upload.ChunksReceived, upload.TotalChunks, upload.BytesReceived, upload.TotalSize)
             : null;
 
@@ -85,7 +180,7 @@ public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store
     {
         var upload = await ledger.CancelAsync(userId, identifier, cancellationToken);
         if (upload is null) return false;
-        store.DeleteChunks(userId, upload.Id);
+        await store.AbortAsync(userId, upload.Id, CancellationToken.None);
         LogCancelled(logger, upload.Id);
         return true;
     }
@@ -93,9 +188,12 @@ public sealed partial class UploadReceiver(UploadLedger ledger, ChunkStore store
     private static ChunkReceipt Receipt(string status, Upload upload, int received) =>
         new(status, upload.Id, received, upload.TotalChunks);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} started by {UserId}: {TotalSize} bytes in {TotalChunks} chunks")]
+    private static partial void LogStarted(ILogger logger, Guid uploadId, string userId, long totalSize, int totalChunks);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} cancelled by its owner")]
     private static partial void LogCancelled(ILogger logger, Guid uploadId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} chunk {ChunkNumber}: expected {Expected} bytes, the body carried {Carried}")]
-    private static partial void LogBodyLengthMismatch(ILogger logger, Guid uploadId, int chunkNumber, long expected, long carried);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} chunk {ChunkNumber} refused after reading its body: {Reason}")]
+    private static partial void LogChunkRefused(ILogger logger, Guid uploadId, int chunkNumber, string reason);
 }

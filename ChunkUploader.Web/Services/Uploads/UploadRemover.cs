@@ -1,15 +1,16 @@
+using ChunkUploader.Web.Services.Uploads.Storage;
+
 namespace ChunkUploader.Web.Services.Uploads;
 
 /// <summary>Deletes an upload's bytes (finished file and any chunks); its record stays, marked Deleted, with who did it.</summary>
-public sealed partial class UploadRemover(UploadLedger ledger, ChunkStore store, ILogger<UploadRemover> logger)
+public sealed partial class UploadRemover(UploadLedger ledger, IUploadStore store, ILogger<UploadRemover> logger)
 {
     /// <param name="ownerScope">The user whose uploads may be deleted; null for an admin, who may delete any.</param>
     public async Task<bool> DeleteAsync(Guid uploadId, string? ownerScope, string deletedBy, CancellationToken cancellationToken)
     {
         var owner = await ledger.MarkDeletedAsync(uploadId, ownerScope, deletedBy, cancellationToken);
         if (owner is null) return false;
-        store.DeleteFinished(owner, uploadId);
-        store.DeleteChunks(owner, uploadId);
+        await store.DeleteAsync(owner, uploadId, CancellationToken.None);
         LogDeleted(logger, uploadId, deletedBy);
         return true;
     }

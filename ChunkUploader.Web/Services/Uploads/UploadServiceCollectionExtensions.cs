@@ -1,6 +1,8 @@
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Services.History;
+using ChunkUploader.Web.Services.Uploads.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -32,20 +34,30 @@ public static class UploadServiceCollectionExtensions
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<UploadOptions>().Bind(configuration.GetSection(UploadOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsFitStore>();
+
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(InstanceName.ForThisProcess());
         services.AddSingleton<StoragePaths>();
-        services.AddSingleton<ChunkStore>();
+        services.AddSingleton<IUploadStore, FileSystemUploadStore>();
         services.AddSingleton<ChunkRequestParser>();
         services.AddSingleton<ChunkRequestReader>();
-        services.AddSingleton<UploadHashQueue>();
+        services.AddSingleton<AllowedContent>();
+        services.AddSingleton<UploadAdmission>();
+        services.AddSingleton<UploadMetrics>();
+        services.AddSingleton<UploadWorkSignal>();
+        services.AddSingleton<RefusalLog>();
         services.AddScoped<UploadLedger>();
         services.AddScoped<UploadAssembler>();
         services.AddScoped<UploadReceiver>();
         services.AddScoped<UploadRemover>();
-        services.AddScoped<UploadExpiry>();
+        services.AddScoped<UploadHasher>();
+        services.AddScoped<AssemblyRecovery>();
+        services.AddScoped<IdleUploadExpiry>();
+        services.AddScoped<OrphanSweep>();
         services.AddScoped<UploadHistory>();
-        services.AddHostedService<UploadHashWorker>();
-        services.AddHostedService<UploadExpiryWorker>();
+        services.AddHostedService<UploadRecoveryWorker>();
+        services.AddHostedService<UploadSweepWorker>();
         return services;
     }
 }

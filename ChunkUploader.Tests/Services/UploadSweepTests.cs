@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChunkUploader.Tests.Services;
 
-/// <summary>The expiry sweep against the real database and storage of the running app.</summary>
+/// <summary>The expiry and orphan sweep against the real database and storage of the running app.</summary>
 [TestClass]
-public sealed class UploadExpiryTests
+public sealed class UploadSweepTests
 {
     private static AppFixture App => AppFixture.Shared;
 
@@ -57,38 +57,26 @@ public sealed class UploadExpiryTests
     }
 
     [TestMethod]
-    public async Task An_assembly_whose_claimer_died_is_finished_by_the_sweep()
+    public async Task A_finished_file_that_no_record_owns_is_removed_but_a_complete_one_is_kept()
     {
         using var session = await App.NewSessionAsync();
-        var file = TestFile.Random(8 * 1024, 1024, "orphaned-assembly.bin");
-        await session.UploadAsync(file, file.Numbers.SkipLast(1));
-        var id = await IdOfAsync(file.Identifier);
-        // As if the request that recorded the last chunk and won the claim was killed before the rename.
-        var (start, _) = file.Range(file.ChunkCount);
-        await using (var partial = new FileStream(Path.Combine(App.ChunkDirectory(session.User.Id, id), "data.part"), FileMode.Open))
-        {
-            partial.Position = start;
-            await partial.WriteAsync(file.Chunk(file.ChunkCount));
-        }
-        await using (var scope = App.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            await db.Uploads.Where(u => u.Id == id).ExecuteUpdateAsync(set => set
-                .SetProperty(u => u.Status, UploadStatus.Assembling)
-                .SetProperty(u => u.ChunksReceived, file.ChunkCount)
-                .SetProperty(u => u.BytesReceived, file.Size)
-                .SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddMinutes(-10)));
-        }
+        var kept = TestFile.Random(4096, 1024, "kept.bin");
+        var keptId = (await session.UploadAsync(kept)).Select(a => a.GetProperty("uploadId").GetGuid()).First();
+        var stray = App.StoredFile(session.User.Id, Guid.NewGuid());
+        await File.WriteAllBytesAsync(stray, new byte[100]);
+        File.SetLastWriteTimeUtc(stray, DateTime.UtcNow.AddHours(-1));
+        File.SetLastWriteTimeUtc(App.StoredFile(session.User.Id, keptId), DateTime.UtcNow.AddHours(-1));
 
         await SweepAsync();
 
-        await Api.UploadEndpointTests.AssertStoredAsync(session, id, file);
+        Assert.IsFalse(File.Exists(stray), "a file whose record is gone (account deleted, crash) is removed");
+        await Api.UploadEndpointTests.AssertStoredAsync(session, keptId, kept);
     }
 
     private static async Task SweepAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<UploadExpiry>().SweepAsync(CancellationToken.None);
+        await UploadSweepWorker.SweepOnceAsync(scope.ServiceProvider.GetRequiredService<IServiceScopeFactory>(), scope.ServiceProvider.GetRequiredService<UploadMetrics>(), CancellationToken.None);
     }
 
     private static async Task<Guid> IdOfAsync(string identifier)

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using ChunkUploader.Web.Options;
 using Microsoft.Extensions.Options;
 
-namespace ChunkUploader.Web.Services.Uploads;
+namespace ChunkUploader.Web.Services.Uploads.Storage;
 
 /// <summary>
 /// The layout of the storage root. Every path is built from server-chosen parts (user key, upload id);
@@ -26,6 +26,8 @@ public sealed partial class StoragePaths
     public string ChunksRoot => Path.Combine(Root, "chunks");
     public string FilesRoot => Path.Combine(Root, "files");
 
+    public string UserChunksDirectory(string userId) => Inside(ChunksRoot, UserKey(userId));
+    public string UserFilesDirectory(string userId) => Inside(FilesRoot, UserKey(userId));
     public string ChunkDirectory(string userId, Guid uploadId) => Inside(ChunksRoot, UserKey(userId), uploadId.ToString("N"));
     public string PartialFile(string userId, Guid uploadId) => Path.Combine(ChunkDirectory(userId, uploadId), "data.part");
     public string FinishedFile(string userId, Guid uploadId) => Inside(FilesRoot, UserKey(userId), uploadId.ToString("N"));
@@ -36,7 +38,8 @@ public sealed partial class StoragePaths
             ? userId.ToLowerInvariant()
             : "u" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userId)))[..32];
 
-    private string Inside(params string[] parts)
+    /// <summary>The one check that a path stays inside the storage root.</summary>
+    public string Inside(params string[] parts)
     {
         var full = Path.GetFullPath(Path.Combine(parts));
         if (!full.StartsWith(Root + Path.DirectorySeparatorChar, StringComparison.Ordinal))

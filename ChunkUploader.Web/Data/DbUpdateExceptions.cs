@@ -1,0 +1,17 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChunkUploader.Web.Data;
+
+public static class DbUpdateExceptions
+{
+    /// <summary>Whether the update failed on a unique key (SQLite 19, PostgreSQL 23505): how a request learns it lost a race.
+    /// Every other failure is a real fault and must surface.</summary>
+    public static bool IsUniqueViolation(this DbUpdateException exception) => exception.InnerException switch
+    {
+        SqliteException sqlite => sqlite.SqliteErrorCode == 19,
+        DbException other => other.SqlState == "23505",
+        _ => false,
+    };
+}

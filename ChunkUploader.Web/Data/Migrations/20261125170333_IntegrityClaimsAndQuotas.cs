@@ -1,0 +1,97 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ChunkUploader.Web.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class IntegrityClaimsAndQuotas : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.RenameColumn(
+                name: "ReceivedAt",
+                table: "UploadChunks",
+                newName: "LeaseUntil");
+
+            migrationBuilder.AddColumn<string>(
+                name: "LeaseOwner",
+                table: "Uploads",
+                type: "TEXT",
+                maxLength: 128,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "LeaseUntil",
+                table: "Uploads",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "ClaimToken",
+                table: "UploadChunks",
+                type: "TEXT",
+                nullable: false,
+                defaultValue: new Guid("00000000-0000-0000-0000-000000000000"));
+
+            migrationBuilder.AddColumn<DateTime>(
+                name: "RecordedAt",
+                table: "UploadChunks",
+                type: "TEXT",
+                nullable: true);
+
+            // Every chunk row before claims existed was a recorded chunk; the renamed column still holds when it arrived.
+            migrationBuilder.Sql("UPDATE \"UploadChunks\" SET \"RecordedAt\" = \"LeaseUntil\";");
+
+            migrationBuilder.CreateTable(
+                name: "UserQuotas",
+                columns: table => new
+                {
+                    UserId = table.Column<string>(type: "TEXT", nullable: false),
+                    QuotaBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    UpdatedBy = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UserQuotas", x => x.UserId);
+                    table.ForeignKey(
+                        name: "FK_UserQuotas_AspNetUsers_UserId",
+                        column: x => x.UserId,
+                        principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "UserQuotas");
+
+            migrationBuilder.DropColumn(
+                name: "LeaseOwner",
+                table: "Uploads");
+
+            migrationBuilder.DropColumn(
+                name: "LeaseUntil",
+                table: "Uploads");
+
+            migrationBuilder.DropColumn(
+                name: "ClaimToken",
+                table: "UploadChunks");
+
+            migrationBuilder.DropColumn(
+                name: "RecordedAt",
+                table: "UploadChunks");
+
+            migrationBuilder.RenameColumn(
+                name: "LeaseUntil",
+                table: "UploadChunks",
+                newName: "ReceivedAt");
+        }
+    }
+}

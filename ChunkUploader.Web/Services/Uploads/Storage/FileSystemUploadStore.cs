@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using ChunkUploader.Web.Options;
+using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
+
+namespace ChunkUploader.Web.Services.Uploads.Storage;
+
+/// <summary>
+/// Uploads in a local or shared folder. Each upload receives into one partial file, every chunk written once at its
+/// offset; completion renames that file into the owner's files area, so no byte is written twice.
+/// </summary>
+/// <remarks>
+/// <c>{root}/chunks/{user}/{upload}/data.part</c> while receiving, <c>{root}/files/{user}/{upload}</c> when finished.
+/// With <see cref="StorageOptions.Durable"/> every chunk is flushed to stable storage before it is acknowledged, and
+/// every created or renamed name is made durable by flushing its directory.
+/// </remarks>
+public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOptions> options) : IUploadStore
+{
+    /// <summary>Chunk bytes are gathered into writes of this size: one system call per quarter MiB, not per network read.</summary>
+    private const int WriteSize = 256 * 1024;
+
+    private readonly bool _durable = options.Value.Durable;
+
+    public StoreCapabilities Capabilities { get; } = new(MinChunkSize: 1, MaxChunks: int.MaxValue);
+
+    public Task BeginAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
+    {
+        var directory = paths.ChunkDirectory(ownerId, uploadId);
+        var created = CreateDirectories(directory);
+        File.Create(Path.Combine(directory, "data.part")).Dispose();
+        if (_durable)
+        {
+            DirectorySync.Flush(directory);
+            // Every directory this call created must itself be named durably in its parent.
+            foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task<ChunkWrite> WriteChunkAsync(string ownerId, Guid uploadId, long offset, long length, Stream body, IChunkFence fence, bool hash, CancellationToken cancellationToken)
+    {
+        SafeFileHandle file;
+        try
+        {
+            // Open, never create: a partial file that is gone means the upload was finished or cancelled meanwhile.
+            file = File.OpenHandle(paths.PartialFile(ownerId, uploadId), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new ChunkWrite(ChunkWriteStatus.UploadGone, 0, null);
+        }
+
+        using (file)
+        {
+            using var sha = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+            var buffer = ArrayPool<byte>.Shared.Rent(WriteSize);
+            try
+            {
+                long carried = 0;
+                while (true)
+                {
+                    // Fill the buffer before writing; read at most one byte past the chunk to tell "too long" without draining the body.
+                    var filled = 0;
+                    var want = (int)Math.Min(WriteSize, length - carried + 1);
+                    int read;
+                    while (filled < want && (read = await body.ReadAsync(buffer.AsMemory(filled, want - filled), cancellationToken)) > 0)
+                        filled += read;
+                    if (filled == 0) break;
+                    if (carried + filled > length) return new ChunkWrite(ChunkWriteStatus.Written, length + 1, null);
+
+                    await fence.EnsureHeldAsync(cancellationToken);
+                    await RandomAccess.WriteAsync(file, buffer.AsMemory(0, filled), offset + carried, cancellationToken);
+                    sha?.AppendData(buffer, 0, filled);
+                    carried += filled;
+                    if (filled < want) break;
+                }
+                if (_durable && carried == length) RandomAccess.FlushToDisk(file);
+                return new ChunkWrite(ChunkWriteStatus.Written, carried, sha?.GetHashAndReset());
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    public Task<bool> CompleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
+    {
+        var partial = paths.PartialFile(ownerId, uploadId);
+        var finished = paths.FinishedFile(ownerId, uploadId);
+        var directory = Path.GetDirectoryName(finished)!;
+        var created = CreateDirectories(directory);
+        if (File.Exists(partial))
+        {
+            File.Move(partial, finished, overwrite: true);
+            if (_durable)
+            {
+                DirectorySync.Flush(directory);
+                foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+            }
+        }
+        DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId));
+        return Task.FromResult(File.Exists(finished));
+    }
+
+    public Task AbortAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
+    {
+        DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId));
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream?> OpenReadAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Stream stream = new FileStream(paths.FinishedFile(ownerId, uploadId), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+                bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult<Stream?>(stream);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return Task.FromResult<Stream?>(null);
+        }
+    }
+
+    public Task DeleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
+    {
+        File.Delete(paths.FinishedFile(ownerId, uploadId));
+        DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId));
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteOwnerAsync(string ownerId, CancellationToken cancellationToken)
+    {
+        DeleteDirectory(paths.UserChunksDirectory(ownerId));
+        DeleteDirectory(paths.UserFilesDirectory(ownerId));
+        return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<StoredItem> ListAsync(DateTime olderThan, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask;
+        foreach (var directory in Children(paths.ChunksRoot, Directory.EnumerateDirectories))
+            if (Guid.TryParseExact(Path.GetFileName(directory), "N", out var id) && Directory.GetLastWriteTimeUtc(directory) < olderThan)
+                yield return new StoredItem(StoredItemKind.Receiving, id, Directory.GetLastWriteTimeUtc(directory), directory);
+        foreach (var file in Children(paths.FilesRoot, Directory.EnumerateFiles))
+            if (Guid.TryParseExact(Path.GetFileName(file), "N", out var id) && File.GetLastWriteTimeUtc(file) < olderThan)
+                yield return new StoredItem(StoredItemKind.Finished, id, File.GetLastWriteTimeUtc(file), file);
+    }
+
+    public Task DeleteItemAsync(StoredItem item, CancellationToken cancellationToken)
+    {
+        // The key came from this store's own listing, but it is still checked: nothing outside the root is ever deleted.
+        var path = paths.Inside(item.Key);
+        if (item.Kind == StoredItemKind.Receiving) DeleteDirectory(path);
+        else File.Delete(path);
+        return Task.CompletedTask;
+    }
+
+    public long? AvailableBytes()
+    {
+        Directory.CreateDirectory(paths.Root);
+        return new DriveInfo(paths.Root).AvailableFreeSpace;
+    }
+
+    /// <summary>Entries two levels down (owner, then upload) under <paramref name="root"/>.</summary>
+    private static IEnumerable<string> Children(string root, Func<string, IEnumerable<string>> entries) =>
+        Directory.Exists(root) ? Directory.EnumerateDirectories(root).SelectMany(entries) : [];
+
+    /// <summary>Creates <paramref name="directory"/> and any missing parents; returns the ones it created, deepest first.</summary>
+    private static List<string> CreateDirectories(string directory)
+    {
+        var created = new List<string>();
+        for (var current = directory; !Directory.Exists(current); current = Path.GetDirectoryName(current)!)
+            created.Add(current);
+        Directory.CreateDirectory(directory);
+        return created;
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Already gone: another request or instance removed it first.
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Options;
+using ChunkUploader.Web.Services.Uploads.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ChunkUploader.Web.Services.Uploads;
+
+/// <summary>
+/// Computes the SHA-256 of complete files that lack one, each under a lease in the database, so that of several
+/// instances exactly one hashes each file and a file left by a dead instance is hashed by a live one.
+/// </summary>
+public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store, IOptions<UploadOptions> options, TimeProvider clock, ILogger<UploadHasher> logger)
+{
+    private const int BufferSize = 1024 * 1024;
+
+    /// <summary>Hashes every file it can claim; returns how many it hashed.</summary>
+    public async Task<int> HashPendingAsync(CancellationToken cancellationToken)
+    {
+        var hashed = 0;
+        IReadOnlyList<Upload> claimed;
+        while ((claimed = await ledger.ClaimUnhashedAsync(cancellationToken)).Count > 0)
+        {
+            foreach (var upload in claimed)
+                if (await HashAsync(upload, cancellationToken)) hashed++;
+        }
+        return hashed;
+    }
+
+    private async Task<bool> HashAsync(Upload upload, CancellationToken cancellationToken)
+    {
+        await using var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
+        if (file is null)
+        {
+            LogMissing(logger, upload.Id);
+            return false;
+        }
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[BufferSize];
+        var renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
+        int read;
+        while ((read = await file.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            if (clock.GetUtcNow() < renewAt) continue;
+            // A large file outlasts the lease: keep it, or stop if another instance has taken the work over.
+            if (!await ledger.RenewWorkAsync(upload.Id, cancellationToken)) return false;
+            renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
+        }
+        var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+        if (!await ledger.SetSha256Async(upload.Id, hash, cancellationToken)) return false;
+        LogHashed(logger, upload.Id, hash);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} has SHA-256 {Sha256}")]
+    private static partial void LogHashed(ILogger logger, Guid uploadId, string sha256);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} is complete but its file is missing; it cannot be hashed")]
+    private static partial void LogMissing(ILogger logger, Guid uploadId);
+}
