@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using ChunkUploader.Tests.Infrastructure;
 
@@ -23,15 +22,10 @@ public sealed class ServerKillTests
                 using var session = await AppFixture.SignInAsync(app.BaseAddress, user);
                 using (var first = await session.SendChunkAsync(file, 1)) Assert.AreEqual(HttpStatusCode.OK, first.StatusCode);
 
-                var halfSent = new TaskCompletionSource();
                 var killed = new TaskCompletionSource();
-                var request = new HttpRequestMessage(HttpMethod.Post, "api/upload?" + ApiSession.Query(file.Parameters(2)))
-                {
-                    Content = new StallingContent(file.Chunk(2), file.Chunk(2).Length / 2, halfSent, killed.Task),
-                };
-                request.Headers.Add(ApiSession.TokenHeader, session.Token);
-                var sending = session.Client.SendAsync(request);
-                await halfSent.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                var halfSent = new HeldContent(file.Chunk(2), file.Chunk(2).Length / 2, killed.Task);
+                var sending = session.SendOctetAsync(file, 2, halfSent);
+                await halfSent.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
                 await Task.Delay(300); // let the server write what it has received
 
                 await app.KillAsync();
@@ -57,37 +51,6 @@ public sealed class ServerKillTests
         finally
         {
             try { Directory.Delete(Path.GetDirectoryName(storage)!, recursive: true); } catch (IOException) { }
-        }
-    }
-
-    /// <summary>Sends part of its bytes, says so, and sends the rest only once the server is dead.</summary>
-    private sealed class StallingContent : HttpContent
-    {
-        private readonly byte[] _bytes;
-        private readonly int _sendFirst;
-        private readonly TaskCompletionSource _halfSent;
-        private readonly Task _resume;
-
-        public StallingContent(byte[] bytes, int sendFirst, TaskCompletionSource halfSent, Task resume)
-        {
-            (_bytes, _sendFirst, _halfSent, _resume) = (bytes, sendFirst, halfSent, resume);
-            Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        }
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            await stream.WriteAsync(_bytes.AsMemory(0, _sendFirst));
-            await stream.FlushAsync();
-            _halfSent.TrySetResult();
-            await _resume;
-            await stream.WriteAsync(_bytes.AsMemory(_sendFirst));
-            await stream.FlushAsync();
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = _bytes.Length;
-            return true;
         }
     }
 }

@@ -27,7 +27,7 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
     /// <summary>Sends one chunk as Resumable.js would; <paramref name="tamper"/> edits the parameters, <paramref name="body"/> replaces the bytes.</summary>
     public Task<HttpResponseMessage> SendChunkAsync(
         TestFile file, int number, UploadMethod method = UploadMethod.Multipart,
-        Action<Dictionary<string, string>>? tamper = null, byte[]? body = null, string? token = "", CancellationToken cancellationToken = default)
+        Action<Dictionary<string, string>>? tamper = null, byte[]? body = null, string? token = "", string? checksum = null, CancellationToken cancellationToken = default)
     {
         var parameters = file.Parameters(number);
         tamper?.Invoke(parameters);
@@ -49,6 +49,7 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
         }
         var headerValue = token == "" ? Token : token;
         if (headerValue is not null) request.Headers.Add(TokenHeader, headerValue);
+        if (checksum is not null) request.Headers.Add("X-Chunk-Checksum", checksum);
         return Client.SendAsync(request, cancellationToken);
     }
 
@@ -77,6 +78,15 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
             lock (answers) answers.Add(json);
         });
         return answers;
+    }
+
+    /// <summary>Sends chunk <paramref name="number"/>'s parameters with <paramref name="content"/> as the octet body (a held or damaged body).</summary>
+    public Task<HttpResponseMessage> SendOctetAsync(TestFile file, int number, HttpContent content, string? checksum = null, CancellationToken cancellationToken = default)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/upload?" + Query(file.Parameters(number))) { Content = content };
+        request.Headers.Add(TokenHeader, Token);
+        if (checksum is not null) request.Headers.Add("X-Chunk-Checksum", checksum);
+        return Client.SendAsync(request, cancellationToken);
     }
 
     public async Task<JsonElement> UploadsAsync(string query = "")

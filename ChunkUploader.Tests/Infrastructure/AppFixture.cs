@@ -67,6 +67,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         builder.UseSetting("Upload:MaxChunkSize", MaxChunkSize.ToString());
         builder.UseSetting("Upload:PageChunkSize", (256 * 1024).ToString());
         builder.UseSetting("Upload:MaxFileSize", MaxFileSize.ToString());
+        // Short leases, so that tests of a writer that stalls or dies need not wait long for the takeover.
+        builder.UseSetting("Upload:ClaimLease", "00:00:03");
+        builder.UseSetting("Upload:RecoveryInterval", "00:00:00.500");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(ServerErrors));
     }
 

@@ -28,6 +28,9 @@ public sealed record TestFile(byte[] Bytes, string Name, long ChunkSize, bool Fo
 
     public string Sha256 => Convert.ToHexStringLower(SHA256.HashData(Bytes));
 
+    /// <summary>The <c>X-Chunk-Checksum</c> value the page sends with chunk <paramref name="number"/>.</summary>
+    public string ChunkChecksum(int number) => "sha256=" + Convert.ToBase64String(SHA256.HashData(Chunk(number)));
+
     public IEnumerable<int> Numbers => Enumerable.Range(1, ChunkCount);
 
     /// <summary>Random content that no two calls share, so that a mix-up between files cannot go unnoticed.</summary>

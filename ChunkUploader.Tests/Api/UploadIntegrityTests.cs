@@ -1,0 +1,196 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static ChunkUploader.Tests.Api.UploadEndpointTests;
+
+namespace ChunkUploader.Tests.Api;
+
+/// <summary>What the server says it holds is exactly what it holds: hostile timing, resends, cancels and refusals.</summary>
+[TestClass]
+public sealed partial class UploadIntegrityTests
+{
+    private static AppFixture App => AppFixture.Shared;
+
+    [TestMethod]
+    [DataRow(2, 2, DisplayName = "the final chunk, held until after completion")]
+    [DataRow(3, 1, DisplayName = "a middle chunk, held until after its duplicate was recorded")]
+    public async Task A_slow_writer_that_lost_its_chunk_writes_nothing(int chunks, int held)
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(chunks * 65_536, 65_536, "slow-writer.bin");
+        await session.UploadAsync(file, file.Numbers.Where(n => n < held));
+
+        // A slow writer sends other bytes for the chunk, keeping its connection above the minimum data rate.
+        var release = new TaskCompletionSource();
+        var impostor = new HeldContent(RandomNumberGenerator.GetBytes(file.Chunk(held).Length), 1000, release.Task, trickle: true);
+        var slow = session.SendOctetAsync(file, held, impostor);
+        await impostor.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(500);
+
+        using (var duplicate = await session.SendChunkAsync(file, held))
+        {
+            Assert.AreEqual(HttpStatusCode.ServiceUnavailable, duplicate.StatusCode, "a duplicate of a chunk being written is told to come back");
+            Assert.IsNotNull(duplicate.Headers.RetryAfter, "with Retry-After");
+        }
+        // Once the slow writer's lease runs out, the resend takes the chunk over.
+        var answers = await session.UploadAsync(file, file.Numbers.Where(n => n >= held));
+
+        release.SetResult();
+        using (var late = await slow)
+            Assert.AreNotEqual(HttpStatusCode.OK, late.StatusCode, $"the writer that lost its claim is not acknowledged: {await late.Content.ReadAsStringAsync()}");
+        await AssertStoredAsync(session, SingleCompletion(answers), file);
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public async Task The_final_chunk_resent_after_completion_answers_complete_and_changes_nothing(int chunks)
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(chunks * 4096, 4096, "resent-final.bin");
+        var id = SingleCompletion(await session.UploadAsync(file));
+        await AssertStoredAsync(session, id, file);
+
+        var again = await session.UploadAsync(file, [file.ChunkCount]);
+        using (var probe = await session.ProbeAsync(file, 1)) Assert.AreEqual(HttpStatusCode.OK, probe.StatusCode, "the probe says the file is held");
+
+        Assert.AreEqual(id, SingleCompletion(again), "the existing upload answers");
+        StringAssert.Contains(again.Single().ToString(), "\"status\":\"complete\"");
+        Assert.AreEqual(1, (await session.UploadsAsync()).GetProperty("totalCount").GetInt32(), "no second record");
+        await AssertStoredAsync(session, id, file);
+    }
+
+    [TestMethod]
+    public async Task After_the_user_deletes_a_file_the_same_file_uploads_afresh()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(8192, 4096, "again.bin");
+        var first = SingleCompletion(await session.UploadAsync(file));
+        await session.WaitForHashAsync(first);
+        using (var deleted = await session.Client.PostAsync($"Uploads/{first}/delete", Form(session))) Assert.AreEqual(HttpStatusCode.Redirect, deleted.StatusCode);
+
+        using (var probe = await session.ProbeAsync(file, 1)) Assert.AreEqual(HttpStatusCode.NoContent, probe.StatusCode);
+        var second = SingleCompletion(await session.UploadAsync(file));
+
+        Assert.AreNotEqual(first, second);
+        await AssertStoredAsync(session, second, file);
+    }
+
+    [TestMethod]
+    public async Task A_chunk_in_flight_when_its_upload_is_cancelled_writes_and_creates_nothing()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3 * 65_536, 65_536, "cancelled-in-flight.bin");
+        await session.UploadAsync(file, [1]);
+        var id = await LiveIdAsync(session.User.Id, file.Identifier);
+
+        var release = new TaskCompletionSource();
+        var body = new HeldContent(file.Chunk(2), 30_000, release.Task, trickle: true);
+        var inFlight = session.SendOctetAsync(file, 2, body);
+        await body.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(500);
+        var cancel = new HttpRequestMessage(HttpMethod.Delete, $"api/upload?resumableIdentifier={Uri.EscapeDataString(file.Identifier)}");
+        cancel.Headers.Add(ApiSession.TokenHeader, session.Token);
+        using (var cancelled = await session.Client.SendAsync(cancel)) Assert.AreEqual(HttpStatusCode.NoContent, cancelled.StatusCode);
+        release.SetResult();
+
+        using var late = await inFlight;
+        Assert.AreEqual(HttpStatusCode.NotFound, late.StatusCode);
+        StringAssert.Contains(await late.Content.ReadAsStringAsync(), "cancelled");
+        var records = (await session.UploadsAsync()).GetProperty("items").EnumerateArray().ToList();
+        Assert.HasCount(1, records, "no new upload was started");
+        Assert.AreEqual("Cancelled", records[0].GetProperty("status").GetString());
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, id)), "nothing on disk");
+    }
+
+    [TestMethod]
+    public async Task A_refused_first_chunk_leaves_no_record_and_no_partial_file()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3 * 4096, 4096, "short-first.bin");
+
+        using (var shortBody = await session.SendChunkAsync(file, 1, body: file.Chunk(1)[..1000]))
+        {
+            Assert.AreEqual(HttpStatusCode.BadRequest, shortBody.StatusCode);
+            StringAssert.Contains(await shortBody.Content.ReadAsStringAsync(), "1000 bytes");
+        }
+        using (var damaged = await session.SendChunkAsync(file, 1, checksum: file.ChunkChecksum(2)))
+            Assert.AreEqual(460, (int)damaged.StatusCode);
+
+        Assert.AreEqual(0, (await session.UploadsAsync()).GetProperty("totalCount").GetInt32(), "no record");
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id)) && Directory.EnumerateFileSystemEntries(App.ChunkDirectory(session.User.Id)).Any(), "no partial file");
+    }
+
+    [TestMethod]
+    public async Task A_chunk_that_fails_its_checksum_is_not_recorded_and_its_resend_is()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3 * 4096, 4096, "checksummed.bin");
+        using (var first = await session.SendChunkAsync(file, 1, checksum: file.ChunkChecksum(1))) Assert.AreEqual(HttpStatusCode.OK, first.StatusCode);
+
+        var damaged = file.Chunk(2);
+        damaged[100] ^= 0xFF;
+        using (var refused = await session.SendChunkAsync(file, 2, body: damaged, checksum: file.ChunkChecksum(2)))
+        {
+            Assert.AreEqual(460, (int)refused.StatusCode, "damaged in transit: a status Resumable.js retries");
+            StringAssert.Contains(await refused.Content.ReadAsStringAsync(), "X-Chunk-Checksum");
+        }
+        using (var probe = await session.ProbeAsync(file, 2)) Assert.AreEqual(HttpStatusCode.NoContent, probe.StatusCode, "not recorded");
+        using (var malformed = await session.SendChunkAsync(file, 2, checksum: "md5=abc"))
+        {
+            Assert.AreEqual(HttpStatusCode.BadRequest, malformed.StatusCode);
+            StringAssert.Contains(await malformed.Content.ReadAsStringAsync(), "sha256=");
+        }
+
+        var answers = new List<System.Text.Json.JsonElement>();
+        foreach (var number in file.Numbers.Skip(1))
+        {
+            using var sent = await session.SendChunkAsync(file, number, checksum: file.ChunkChecksum(number));
+            Assert.AreEqual(HttpStatusCode.OK, sent.StatusCode, await sent.Content.ReadAsStringAsync());
+            answers.Add(System.Text.Json.JsonDocument.Parse(await sent.Content.ReadAsStringAsync()).RootElement.Clone());
+        }
+        await AssertStoredAsync(session, SingleCompletion(answers), file);
+    }
+
+    [TestMethod]
+    public async Task Deleting_an_account_deletes_its_files_and_chunks()
+    {
+        using var session = await App.NewSessionAsync();
+        var done = TestFile.Random(8192, 4096, "kept-until-account-goes.bin");
+        var partial = TestFile.Random(3 * 4096, 4096, "half.bin");
+        var id = SingleCompletion(await session.UploadAsync(done));
+        await session.UploadAsync(partial, [1]);
+        Assert.IsTrue(File.Exists(App.StoredFile(session.User.Id, id)));
+
+        var page = await session.Client.GetStringAsync("Identity/Account/Manage/DeletePersonalData");
+        var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Input.Password"] = session.User.Password,
+            ["__RequestVerificationToken"] = HiddenToken().Match(page).Groups[1].Value,
+        });
+        using (var deleted = await session.Client.PostAsync("Identity/Account/Manage/DeletePersonalData", form))
+            Assert.AreEqual(HttpStatusCode.Redirect, deleted.StatusCode);
+
+        Assert.IsFalse(Directory.Exists(Path.GetDirectoryName(App.StoredFile(session.User.Id, id))), "the user's files are gone");
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id)), "the user's chunks are gone");
+        await using var scope = App.Services.CreateAsyncScope();
+        Assert.IsFalse(await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.AnyAsync(u => u.UserId == session.User.Id), "and their records");
+    }
+
+    private static FormUrlEncodedContent Form(ApiSession session) =>
+        new(new Dictionary<string, string> { ["__RequestVerificationToken"] = session.Token });
+
+    private static async Task<Guid> LiveIdAsync(string userId, string identifier)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads
+            .Where(u => u.UserId == userId && u.Identifier == identifier && u.Status == UploadStatus.Receiving).Select(u => u.Id).SingleAsync();
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex HiddenToken();
+}
