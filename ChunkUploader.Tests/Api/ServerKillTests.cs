@@ -53,4 +53,49 @@ public sealed class ServerKillTests
             try { Directory.Delete(Path.GetDirectoryName(storage)!, recursive: true); } catch (IOException) { }
         }
     }
+
+    [TestMethod]
+    public async Task A_server_killed_around_the_final_chunk_finishes_the_upload_exactly_once_within_30_seconds_of_restart()
+    {
+        var storage = Path.Combine(AppFixture.Shared.WorkDirectory + "-assembly-kills", "storage");
+        var user = new TestUser("", $"assembly-{Guid.NewGuid():N}@test.local", "Kill-Pass-1234!");
+        var settings = new Dictionary<string, string> { ["Upload:ClaimLease"] = "00:00:05", ["Upload:MinChunkSize"] = "1024" };
+        var app = await AppProcess.StartAsync(storage, user, settings);
+        try
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                var file = TestFile.Random(24 * 16_384, 16_384, $"assembly-{round}.bin");
+                using (var session = await AppFixture.SignInAsync(app.BaseAddress, user))
+                {
+                    await session.UploadAsync(file, file.Numbers.SkipLast(1), parallel: 3);
+                    var final = session.SendChunkAsync(file, file.ChunkCount);
+                    await Task.Delay(Random.Shared.Next(0, 61));
+                    await app.KillAsync();
+                    try { (await final).Dispose(); } catch (HttpRequestException) { }
+                }
+                await app.DisposeAsync();
+
+                app = await AppProcess.StartAsync(storage, user, settings);
+                var restarted = DateTime.UtcNow;
+                using var again = await AppFixture.SignInAsync(app.BaseAddress, user);
+                // As Resumable.js would: the final chunk again, whatever became of the first send.
+                var answer = (await again.UploadAsync(file, [file.ChunkCount])).Single();
+                var id = answer.GetProperty("uploadId").GetGuid();
+                var record = await again.WaitForHashAsync(id);
+                Assert.IsLessThan(30, (DateTime.UtcNow - restarted).TotalSeconds, $"round {round}: complete within 30 s of the restart");
+
+                Assert.AreEqual(file.Sha256, record.GetProperty("sha256").GetString(), $"round {round}: recorded SHA-256");
+                var named = (await again.UploadsAsync($"?name={file.Name}")).GetProperty("items").EnumerateArray().ToList();
+                Assert.HasCount(1, named, $"round {round}: one record");
+                await using var stored = File.OpenRead(Path.Combine(storage, "files", record.GetProperty("userId").GetString()!.ToLowerInvariant(), id.ToString("N")));
+                Assert.AreEqual(file.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(stored)), $"round {round}: stored bytes");
+            }
+        }
+        finally
+        {
+            await app.DisposeAsync();
+            try { Directory.Delete(Path.GetDirectoryName(storage)!, recursive: true); } catch (IOException) { }
+        }
+    }
 }

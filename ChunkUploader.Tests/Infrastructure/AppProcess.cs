@@ -17,7 +17,7 @@ public sealed class AppProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     /// <summary>Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>.</summary>
-    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user)
+    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var appDll = typeof(Program).Assembly.Location;
@@ -34,6 +34,7 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["Seed__User__Email"] = user.Email;
         start.Environment["Seed__User__Password"] = user.Password;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };

@@ -203,6 +203,20 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
                 .SetProperty(u => u.LeaseOwner, instance.Value)
                 .SetProperty(u => u.UpdatedAt, Now), cancellationToken) == 1;
 
+    /// <summary>Fully received uploads nobody claimed for assembly (the request that recorded the last chunk died before it could):
+    /// claims up to a batch of those idle for longer than a lease.</summary>
+    public async Task<IReadOnlyList<Upload>> ClaimUnassembledAsync(CancellationToken cancellationToken)
+    {
+        var idleSince = Now - Lease;
+        var candidates = await db.Uploads.AsNoTracking()
+            .Where(u => u.Status == UploadStatus.Receiving && u.ChunksReceived == u.TotalChunks && u.UpdatedAt < idleSince)
+            .Take(20).ToListAsync(cancellationToken);
+        var claimed = new List<Upload>();
+        foreach (var upload in candidates)
+            if (await TryClaimAssemblyAsync(upload.Id, cancellationToken)) claimed.Add(upload);
+        return claimed;
+    }
+
     /// <summary>Takes over assemblies whose claimer let its lease run out (it died midway); returns the ones this instance now holds.</summary>
     public Task<IReadOnlyList<Upload>> ClaimStalledAssembliesAsync(CancellationToken cancellationToken) =>
         ClaimExpiredAsync(db.Uploads.Where(u => u.Status == UploadStatus.Assembling), cancellationToken);

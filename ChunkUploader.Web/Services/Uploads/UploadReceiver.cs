@@ -49,6 +49,9 @@ public sealed partial class UploadReceiver(
             {
                 case ChunkClaimStatus.Claimed:
                     return await WriteAndRecordAsync(userId, upload, created, chunk, claim, cancellationToken);
+                case ChunkClaimStatus.AlreadyRecorded when upload.ChunksReceived == upload.TotalChunks:
+                    // Every chunk is in but the request that recorded the last one died before finishing: this resend finishes it.
+                    return Finished(await assembler.TryAssembleAsync(upload, cancellationToken), upload);
                 case ChunkClaimStatus.AlreadyRecorded:
                     return Receipt(ChunkReceipt.AlreadyReceived, upload, upload.ChunksReceived);
                 case ChunkClaimStatus.Busy:
@@ -124,14 +127,16 @@ public sealed partial class UploadReceiver(
         if (received < upload.TotalChunks)
             return Receipt(ChunkReceipt.Received, upload, received);
 
-        return await assembler.TryAssembleAsync(upload, cancellationToken) switch
-        {
-            AssemblyResult.Complete => Receipt(ChunkReceipt.Complete, upload, received),
-            AssemblyResult.Rejected { Reason: var reason } => Rejection.UnsupportedMediaType(reason),
-            AssemblyResult.Failed { Reason: var reason } => Rejection.NotFound(reason),
-            _ => Receipt(ChunkReceipt.Assembling, upload, received),
-        };
+        return Finished(await assembler.TryAssembleAsync(upload, cancellationToken), upload);
     }
+
+    private static Outcome<ChunkReceipt> Finished(AssemblyResult result, Upload upload) => result switch
+    {
+        AssemblyResult.Complete => Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks),
+        AssemblyResult.Rejected { Reason: var reason } => Rejection.UnsupportedMediaType(reason),
+        AssemblyResult.Failed { Reason: var reason } => Rejection.NotFound(reason),
+        _ => Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks),
+    };
 
     /// <summary>The rules only the written bytes can settle: the upload still there, the length, the checksum.</summary>
     private static Rejection? Check(ChunkWrite written, IncomingChunk chunk)
