@@ -1,0 +1,74 @@
+using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChunkUploader.Tests.Services;
+
+/// <summary>The recovery loop of the running app (lease 3 s, every 0.5 s in the fixture) against its real database and storage.</summary>
+[TestClass]
+public sealed class AssemblyRecoveryTests
+{
+    private static AppFixture App => AppFixture.Shared;
+
+    [TestMethod]
+    public async Task An_assembly_whose_claimer_died_is_finished_once_its_lease_runs_out_and_not_before()
+    {
+        using var session = await App.NewSessionAsync();
+        var (file, id) = await AllButRecordedAsync(session, "orphaned-assembly.bin");
+        var leaseUntil = DateTime.UtcNow.AddSeconds(4);
+        await UpdateAsync(id, file, UploadStatus.Assembling, leaseUntil, "a-dead-instance");
+
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.AreEqual(UploadStatus.Assembling, await StatusAsync(id), "a live lease is respected: its holder may still be finishing");
+
+        await Api.UploadEndpointTests.AssertStoredAsync(session, id, file);
+    }
+
+    [TestMethod]
+    public async Task A_fully_received_upload_whose_last_request_died_before_claiming_is_finished()
+    {
+        using var session = await App.NewSessionAsync();
+        var (file, id) = await AllButRecordedAsync(session, "unclaimed.bin");
+        await UpdateAsync(id, file, UploadStatus.Receiving, leaseUntil: null, owner: null);
+
+        await Api.UploadEndpointTests.AssertStoredAsync(session, id, file);
+    }
+
+    /// <summary>Uploads all but the last chunk, then writes the last chunk's bytes and row as if its request died right after recording it.</summary>
+    private static async Task<(TestFile File, Guid Id)> AllButRecordedAsync(ApiSession session, string name)
+    {
+        var file = TestFile.Random(8 * 1024, 1024, name);
+        await session.UploadAsync(file, file.Numbers.SkipLast(1));
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var id = await db.Uploads.Where(u => u.Identifier == file.Identifier).Select(u => u.Id).SingleAsync();
+        var (start, _) = file.Range(file.ChunkCount);
+        await using (var partial = new FileStream(Path.Combine(App.ChunkDirectory(session.User.Id, id), "data.part"), FileMode.Open))
+        {
+            partial.Position = start;
+            await partial.WriteAsync(file.Chunk(file.ChunkCount));
+        }
+        db.UploadChunks.Add(new UploadChunk { UploadId = id, Number = file.ChunkCount, Size = file.Chunk(file.ChunkCount).Length, ClaimToken = Guid.NewGuid(), LeaseUntil = DateTime.UtcNow, RecordedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+        return (file, id);
+    }
+
+    private static async Task UpdateAsync(Guid id, TestFile file, UploadStatus status, DateTime? leaseUntil, string? owner)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.Where(u => u.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(u => u.Status, status)
+            .SetProperty(u => u.ChunksReceived, file.ChunkCount)
+            .SetProperty(u => u.BytesReceived, file.Size)
+            .SetProperty(u => u.LeaseUntil, leaseUntil)
+            .SetProperty(u => u.LeaseOwner, owner)
+            .SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddMinutes(-1)));
+    }
+
+    private static async Task<UploadStatus> StatusAsync(Guid id)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.Where(u => u.Id == id).Select(u => u.Status).SingleAsync();
+    }
+}
