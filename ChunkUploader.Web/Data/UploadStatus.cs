@@ -18,3 +18,12 @@ public enum UploadStatus
     /// <summary>The finished file was deleted; the record stays for the history.</summary>
     Deleted,
 }
+
+/// <summary>Sets of statuses that several places ask about, written once.</summary>
+public static class UploadStatuses
+{
+    /// <summary>An upload still in progress: chunks arriving or the file being assembled.</summary>
+    public static readonly IReadOnlyList<UploadStatus> Live = [UploadStatus.Receiving, UploadStatus.Assembling];
+
+    public static bool IsLive(this UploadStatus status) => Live.Contains(status);
+}
