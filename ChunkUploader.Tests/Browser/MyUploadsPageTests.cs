@@ -25,7 +25,8 @@ public sealed class MyUploadsPageTests
         var id = UploadEndpointTests.SingleCompletion(await api.UploadAsync(file, file.Numbers.Skip(3)));
 
         await Expect(row.Locator(".upload-status")).ToHaveTextAsync("Complete");
-        await Expect(row.Locator(".sha")).ToHaveTextAsync(file.Sha256);
+        await Expect(row.Locator(".sha")).ToHaveAttributeAsync("title", file.Sha256);
+        await Expect(row.Locator(".sha")).ToHaveTextAsync(file.Sha256[..12] + "…");
         Assert.AreEqual(id.ToString(), await row.GetAttributeAsync("data-upload-id"));
     }
 }
