@@ -126,7 +126,7 @@ public sealed partial class FirstImpressionsTests
     [DataRow("phone")]
     public async Task All_uploads_shows_a_week_with_charts_that_read_at_a_glance(string screen)
     {
-        var page = await OpenAsync(screen, _week.Admin, $"Admin/Uploads?user={_week.Tag}");
+        var page = await OpenAsync(screen, _week.Admin, $"Admin/Uploads?user={Uri.EscapeDataString(_week.EmailDomain)}");
 
         await Expect(page.Locator("tr[data-upload-id]")).ToHaveCountAsync(8);
         var chart = await PerDayChartAsync(page);
@@ -142,7 +142,7 @@ public sealed partial class FirstImpressionsTests
     public async Task One_day_of_uploads_draws_its_bytes_as_a_visible_bar_and_its_count_as_a_marker()
     {
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var page = await OpenAsync("desktop", _week.Admin, $"Admin/Uploads?user={_week.Tag}&from={today}&to={today}");
+        var page = await OpenAsync("desktop", _week.Admin, $"Admin/Uploads?user={Uri.EscapeDataString(_week.EmailDomain)}&from={today}&to={today}");
 
         var chart = await PerDayChartAsync(page);
         Assert.AreEqual(1, chart.Days, "the filter's one day");
@@ -154,7 +154,7 @@ public sealed partial class FirstImpressionsTests
     [TestMethod]
     public async Task A_range_without_uploads_says_so_instead_of_drawing_empty_charts()
     {
-        var page = await OpenAsync("desktop", _week.Admin, $"Admin/Uploads?user={_week.Tag}&from=2001-01-01&to=2001-01-31");
+        var page = await OpenAsync("desktop", _week.Admin, $"Admin/Uploads?user={Uri.EscapeDataString(_week.EmailDomain)}&from=2001-01-01&to=2001-01-31");
 
         await Expect(page.Locator(".chart-empty").First).ToHaveTextAsync("No uploads in this range.");
         await Expect(page.Locator(".chart-empty")).ToHaveCountAsync(2);

@@ -10,9 +10,9 @@ namespace ChunkUploader.Tests.Browser;
 /// <summary>
 /// A week of varied uploads by two people, seeded through the real API (complete, receiving, cancelled, deleted; a
 /// folder path; sizes from KiB to MiB), then spread over the last seven days in the database, because the API can only
-/// make uploads that start now. Emails share a tag so that an admin can filter the run's other uploads out.
+/// make uploads that start now. Emails share a domain so that an admin can filter the run's other uploads out.
 /// </summary>
-public sealed record WeekOfUploads(string Tag, TestUser Owner, TestUser Colleague, TestUser Admin, IReadOnlyList<Guid> OwnerUploads)
+public sealed record WeekOfUploads(string EmailDomain, TestUser Owner, TestUser Colleague, TestUser Admin, IReadOnlyList<Guid> OwnerUploads)
 {
     private static readonly (string Name, string Path, int Size, int DaysAgo, double Seconds)[] Files =
     [
@@ -26,10 +26,11 @@ public sealed record WeekOfUploads(string Tag, TestUser Owner, TestUser Colleagu
 
     public static async Task<WeekOfUploads> SeedAsync()
     {
-        var tag = "wk" + Guid.NewGuid().ToString("N")[..6];
-        var owner = await AppFixture.Shared.CreateUserAsync(email: $"maria.lopez.{tag}@example.com");
-        var colleague = await AppFixture.Shared.CreateUserAsync(email: $"sam.chen.{tag}@example.com");
-        var admin = await AppFixture.Shared.CreateUserAsync(admin: true, email: $"admin.{tag}@example.com");
+        // Every other test's users are @test.local, so this domain picks out the seeded ones (and reads well in the README's screenshots).
+        const string domain = "@example.com";
+        var owner = await AppFixture.Shared.CreateUserAsync(email: "maria.lopez" + domain);
+        var colleague = await AppFixture.Shared.CreateUserAsync(email: "sam.chen" + domain);
+        var admin = await AppFixture.Shared.CreateUserAsync(admin: true, email: "admin" + domain);
         var now = DateTime.UtcNow;
         var spread = new Dictionary<Guid, (DateTime Started, double Seconds)>();
 
@@ -82,6 +83,6 @@ public sealed record WeekOfUploads(string Tag, TestUser Owner, TestUser Colleagu
         await db.SaveChangesAsync();
 
         var mine = await db.Uploads.Where(u => u.UserId == owner.Id).Select(u => u.Id).ToListAsync();
-        return new WeekOfUploads(tag, owner, colleague, admin, mine);
+        return new WeekOfUploads(domain, owner, colleague, admin, mine);
     }
 }
