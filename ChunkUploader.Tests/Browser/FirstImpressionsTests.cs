@@ -139,16 +139,20 @@ public sealed partial class FirstImpressionsTests
     }
 
     [TestMethod]
-    public async Task One_day_of_uploads_draws_its_bytes_as_a_visible_bar_and_its_count_as_a_marker()
+    [DataRow(1, 1, DisplayName = "one day: today's upload still receiving")]
+    [DataRow(90, 8, DisplayName = "90 days: the whole week")]
+    public async Task Any_range_draws_every_day_with_bytes_as_visible_bars_and_counts_as_markers(int days, int uploads)
     {
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var page = await OpenAsync("desktop", _week.Admin, $"Admin/Uploads?user={Uri.EscapeDataString(_week.EmailDomain)}&from={today}&to={today}");
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var from = today.AddDays(1 - days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var to = today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var page = await OpenAsync("desktop", _week.Admin, $"Admin/Uploads?user={Uri.EscapeDataString(_week.EmailDomain)}&from={from}&to={to}");
 
         var chart = await PerDayChartAsync(page);
-        Assert.AreEqual(1, chart.Days, "the filter's one day");
-        Assert.AreEqual(1, chart.Uploads, "today's one upload (the one still receiving)");
-        Assert.IsGreaterThan(20, chart.TallestBarPixels, "the day's bytes are a bar that can be seen");
-        Assert.IsGreaterThan(0, chart.PointRadius, "the count is a marker drawn over the bar");
+        Assert.AreEqual(days, chart.Days, "one slot for each day of the filter's range");
+        Assert.AreEqual(uploads, chart.Uploads, "the uploads line counts the range's uploads");
+        Assert.IsGreaterThan(20, chart.TallestBarPixels, "the largest day's bytes are a bar that can be seen");
+        Assert.IsGreaterThan(0, chart.PointRadius, "the counts are markers drawn over the bars");
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ChunkUploader.Tests.Api;
 using ChunkUploader.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -27,6 +28,7 @@ public sealed class MyUploadsPageTests
         await Expect(row.Locator(".upload-status")).ToHaveTextAsync("Complete");
         await Expect(row.Locator(".sha")).ToHaveAttributeAsync("title", file.Sha256);
         await Expect(row.Locator(".sha")).ToHaveTextAsync(file.Sha256[..12] + "…");
+        await Expect(row.Locator(".upload-finished time.local-time")).ToHaveAttributeAsync("data-localized", new Regex(".+"));
         Assert.AreEqual(id.ToString(), await row.GetAttributeAsync("data-upload-id"));
     }
 }

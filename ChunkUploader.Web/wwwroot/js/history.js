@@ -59,6 +59,9 @@
                         badge.className = `badge ${badgeStyles[upload.status] || 'text-bg-secondary'}`;
                     }
                     if (upload.sha256) row.querySelector('.upload-sha').replaceChildren(...shortSha(upload.sha256, upload.fileName));
+                    const finished = row.querySelector('.upload-finished');
+                    if (upload.completedAt && finished && !finished.firstChild)
+                        finished.replaceChildren(window.ChunkUploader.createLocalTime(upload.completedAt));
                     if (!liveStatuses.includes(upload.status) && (upload.sha256 || upload.status !== 'Complete'))
                         row.dataset.live = 'false';
                 } catch { /* try again on the next tick */ }
