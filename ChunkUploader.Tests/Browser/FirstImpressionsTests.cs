@@ -117,6 +117,7 @@ public sealed partial class FirstImpressionsTests
 
         await Expect(page.Locator("tr[data-upload-id]")).ToHaveCountAsync(_week.OwnerUploads.Count);
         await Expect(page.Locator("#page-summary")).ToHaveTextAsync($"Page 1 of 1 ({_week.OwnerUploads.Count} uploads)");
+        await Expect(page.Locator("nav a[aria-current='page']")).ToHaveTextAsync("My uploads");
         await AssertShortHashesAsync(page);
         await AssertFirstImpressionAsync(page, "my-uploads", screen, expectTimes: true);
     }
@@ -129,6 +130,7 @@ public sealed partial class FirstImpressionsTests
         var page = await OpenAsync(screen, _week.Admin, $"Admin/Uploads?user={Uri.EscapeDataString(_week.EmailDomain)}");
 
         await Expect(page.Locator("tr[data-upload-id]")).ToHaveCountAsync(8);
+        await Expect(page.Locator("nav a[aria-current='page']")).ToHaveTextAsync("All uploads");
         var chart = await PerDayChartAsync(page);
         Assert.IsGreaterThanOrEqualTo(7, chart.Days, "a week of days on the axis");
         Assert.AreEqual(8, chart.Uploads, "the uploads line counts every seeded upload");
