@@ -47,6 +47,9 @@ public sealed partial class FirstImpressionsTests
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("large files");
         await Expect(page.Locator("main").GetByRole(AriaRole.Link, new() { Name = "Log in" })).ToBeVisibleAsync();
         await Expect(page.Locator("main").GetByRole(AriaRole.Link, new() { Name = "Register" })).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Tab");
+        var focusRing = await page.EvaluateAsync<string>("() => { const s = getComputedStyle(document.activeElement); return `${s.outlineStyle} ${s.outlineWidth}`; }");
+        Assert.AreEqual("solid 3px", focusRing, "the focused element has a visible ring");
         var favicon = await page.Context.APIRequest.GetAsync("favicon.svg");
         Assert.AreEqual(200, favicon.Status, "the favicon is served");
         await AssertFirstImpressionAsync(page, "landing", screen);
