@@ -17,13 +17,15 @@ public enum UploadStatus
     Expired,
     /// <summary>The finished file was deleted; the record stays for the history.</summary>
     Deleted,
+    /// <summary>The assembled content is not of an allowed type; the file was removed.</summary>
+    Rejected,
 }
 
-/// <summary>Sets of statuses that several places ask about, written once.</summary>
 public static class UploadStatuses
 {
-    /// <summary>An upload still in progress: chunks arriving or the file being assembled.</summary>
-    public static readonly IReadOnlyList<UploadStatus> Live = [UploadStatus.Receiving, UploadStatus.Assembling];
+    /// <summary>The statuses in which an upload still takes chunks or is being finished: the one definition of "live".</summary>
+    public static readonly UploadStatus[] Live = [UploadStatus.Receiving, UploadStatus.Assembling];
 
-    public static bool IsLive(this UploadStatus status) => Live.Contains(status);
+    /// <summary>The statuses whose declared bytes count against the owner's quota.</summary>
+    public static readonly UploadStatus[] Held = [UploadStatus.Receiving, UploadStatus.Assembling, UploadStatus.Complete];
 }

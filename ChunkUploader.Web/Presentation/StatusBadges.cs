@@ -12,6 +12,7 @@ public static class StatusBadges
         [UploadStatus.Assembling] = "text-bg-info",
         [UploadStatus.Complete] = "text-bg-success",
         [UploadStatus.Failed] = "text-bg-danger",
+        [UploadStatus.Rejected] = "text-bg-warning",
     };
 
     public const string Default = "text-bg-secondary";

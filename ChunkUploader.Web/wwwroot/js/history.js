@@ -153,7 +153,7 @@
     }
 
     if (byStatus) {
-        const colours = { Receiving: '#0d6efd', Assembling: '#0dcaf0', Complete: '#198754', Failed: '#dc3545', Cancelled: '#212529', Expired: '#6c757d', Deleted: '#adb5bd' };
+        const colours = { Receiving: '#0d6efd', Assembling: '#0dcaf0', Complete: '#198754', Failed: '#dc3545', Rejected: '#ffc107', Cancelled: '#212529', Expired: '#6c757d', Deleted: '#adb5bd' };
         byStatus.chart = new Chart(byStatus, {
             type: 'doughnut',
             data: {
