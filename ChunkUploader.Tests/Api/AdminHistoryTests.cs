@@ -133,6 +133,6 @@ public sealed partial class AdminHistoryTests
     private static string[] Names(string html) =>
         FileLink().Matches(html).Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToArray();
 
-    [GeneratedRegex("<td class=\"file-name\"><a href=\"/Uploads/[0-9a-f-]+\">([^<]*)</a>")]
+    [GeneratedRegex("<td class=\"file-name\"[^>]*><a href=\"/Uploads/[0-9a-f-]+\">([^<]*)</a>")]
     private static partial Regex FileLink();
 }

@@ -30,12 +30,13 @@ public sealed class AdminHistoryPageTests
         var row = page.Locator($"tr[data-upload-id='{id}']");
         await Expect(row).ToContainTextAsync(uploader.User.Email);
         await Expect(row).ToContainTextAsync(ByteSize.Format(file.Size));
-        await Expect(row.Locator(".sha")).ToHaveTextAsync(file.Sha256);
+        await Expect(row.Locator(".sha")).ToHaveAttributeAsync("title", file.Sha256);
         await Expect(page.Locator("#total-uploads")).ToHaveTextAsync("1");
 
         var drawn = await page.EvaluateAsync<int[]>(@"() => ['chart-per-day', 'chart-by-status'].map(id => {
             const canvas = document.getElementById(id);
-            return canvas.chart && canvas.width > 0 ? canvas.chart.data.datasets[0].data.reduce((a, b) => a + b, 0) : -1;
+            const counts = canvas.chart?.data.datasets.find(d => d.yAxisID !== 'bytes');
+            return counts && canvas.width > 0 ? counts.data.reduce((a, b) => a + b, 0) : -1;
         })");
         CollectionAssert.AreEqual(new[] { 1, 1 }, drawn, "each chart is drawn and counts the one upload");
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ChunkUploader.Tests.Api;
 using ChunkUploader.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -25,7 +26,9 @@ public sealed class MyUploadsPageTests
         var id = UploadEndpointTests.SingleCompletion(await api.UploadAsync(file, file.Numbers.Skip(3)));
 
         await Expect(row.Locator(".upload-status")).ToHaveTextAsync("Complete");
-        await Expect(row.Locator(".sha")).ToHaveTextAsync(file.Sha256);
+        await Expect(row.Locator(".sha")).ToHaveAttributeAsync("title", file.Sha256);
+        await Expect(row.Locator(".sha")).ToHaveTextAsync(file.Sha256[..12] + "…");
+        await Expect(row.Locator(".upload-finished time.local-time")).ToHaveAttributeAsync("data-localized", new Regex(".+"));
         Assert.AreEqual(id.ToString(), await row.GetAttributeAsync("data-upload-id"));
     }
 }

@@ -73,10 +73,10 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(ServerErrors));
     }
 
-    /// <summary>A new account with a unique email; an admin when asked.</summary>
-    public async Task<TestUser> CreateUserAsync(bool admin = false)
+    /// <summary>A new account with a unique email (or the one given); an admin when asked.</summary>
+    public async Task<TestUser> CreateUserAsync(bool admin = false, string? email = null)
     {
-        var email = $"user{Interlocked.Increment(ref _userCounter)}-{Guid.NewGuid().ToString("N")[..6]}@test.local";
+        email ??= $"user{Interlocked.Increment(ref _userCounter)}-{Guid.NewGuid().ToString("N")[..6]}@test.local";
         const string password = "Test-Pass-1234!";
         await using var scope = Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
