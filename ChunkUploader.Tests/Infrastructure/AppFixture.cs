@@ -37,23 +37,36 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     /// <summary>Errors the app logged; the run fails at the end if there are any.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
 
-    public static void Start()
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    private AppFixture(IReadOnlyDictionary<string, string>? settings = null) => _settings = settings ?? new Dictionary<string, string>();
+
+    public static void Start() => _shared = StartOnKestrel(new AppFixture());
+
+    /// <summary>A second app with its own storage and database and some settings changed, for the tests of those settings; dispose it after.</summary>
+    public static AppFixture StartSeparate(IReadOnlyDictionary<string, string> settings) => StartOnKestrel(new AppFixture(settings));
+
+    private static AppFixture StartOnKestrel(AppFixture fixture)
     {
-        var fixture = new AppFixture();
         fixture.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         fixture.StartServer();
         var address = fixture.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fixture.BaseAddress = new Uri(address.TrimEnd('/') + "/");
-        _shared = fixture;
+        return fixture;
     }
 
     public static async Task StopAsync()
     {
         if (_shared is null) return;
-        var directory = _shared.WorkDirectory;
-        await _shared.DisposeAsync();
+        await _shared.StopAndCleanAsync();
         _shared = null;
-        foreach (var path in new[] { directory, directory + "-client" })
+    }
+
+    /// <summary>Stops the app and removes its storage, database and client files.</summary>
+    public async Task StopAndCleanAsync()
+    {
+        await DisposeAsync();
+        foreach (var path in new[] { WorkDirectory, ClientFilesDirectory })
             try { if (Directory.Exists(path)) Directory.Delete(path, recursive: true); } catch (IOException) { }
     }
 
@@ -70,6 +83,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         // Short leases, so that tests of a writer that stalls or dies need not wait long for the takeover.
         builder.UseSetting("Upload:ClaimLease", "00:00:03");
         builder.UseSetting("Upload:RecoveryInterval", "00:00:00.500");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(ServerErrors));
     }
 

@@ -1,8 +1,7 @@
 using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Services.Uploads;
 using ChunkUploader.Web.Services.Uploads.Storage;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Hosting;
+using ChunkUploader.Tests.Infrastructure;
 
 namespace ChunkUploader.Tests.Services;
 
@@ -10,7 +9,7 @@ namespace ChunkUploader.Tests.Services;
 public sealed class StoragePathsTests
 {
     private static StoragePaths Paths(string root) =>
-        new(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = root }), new Environment("/srv/app"));
+        new(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = root }), new TestHostEnvironment("/srv/app"));
 
     [TestMethod]
     public void A_relative_root_is_taken_from_the_content_root()
@@ -45,13 +44,5 @@ public sealed class StoragePathsTests
 
         Assert.AreEqual($"/var/chunkuploader/chunks/{StoragePaths.UserKey("../x")}/{id:N}/data.part", paths.PartialFile("../x", id));
         Assert.AreEqual($"/var/chunkuploader/files/abc/{id:N}", paths.FinishedFile("abc", id));
-    }
-
-    private sealed class Environment(string contentRoot) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = "Testing";
-        public string ApplicationName { get; set; } = "ChunkUploader.Tests";
-        public string ContentRootPath { get; set; } = contentRoot;
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
     }
 }
