@@ -66,6 +66,12 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         builder.UseSetting("Upload:MaxChunkSize", MaxChunkSize.ToString());
         builder.UseSetting("Upload:PageChunkSize", (256 * 1024).ToString());
         builder.UseSetting("Upload:MaxFileSize", MaxFileSize.ToString());
+        // Plain HTTP on loopback, and every test signs in from 127.0.0.1: the production transport and the sign-in
+        // rate limit are proven by the abuse suite's own hosts (Abuse/ProductionHost.cs), not imposed on every test.
+        builder.UseSetting("Https:Required", "false");
+        builder.UseSetting("RateLimits:AccountAttempts", "100000");
+        builder.UseSetting("RateLimits:UploadRequestsPerSecond", "100000");
+        builder.UseSetting("RateLimits:UploadBurst", "100000");
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(ServerErrors));
     }
 

@@ -44,6 +44,7 @@ public sealed class UploadsController(UploadHistory history, ChunkStore store, U
         if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NotFound();
         var file = store.Finished(upload.UserId, upload.Id);
         if (!file.Exists) return NotFound();
-        return PhysicalFile(file.FullName, "application/octet-stream", Path.GetFileName(upload.FileName.Replace('\\', '/')), enableRangeProcessing: true);
+        Response.Headers.ContentDisposition = AttachmentDisposition.For(upload.FileName);
+        return PhysicalFile(file.FullName, "application/octet-stream", enableRangeProcessing: true);
     }
 }
