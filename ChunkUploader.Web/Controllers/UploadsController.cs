@@ -25,14 +25,14 @@ public sealed class UploadsController(UploadHistory history, ChunkStore store, U
 
     [HttpGet("{id:guid}")]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>
-        await history.FindAsync(id, Scope, cancellationToken) is { } upload ? View(upload) : NotFound();
+        await history.FindAsync(id, Scope, cancellationToken) is { } upload ? View(upload) : NoSuchUpload();
 
     /// <summary>Deletes the file and any chunks; the record stays as Deleted. An admin may delete anyone's.</summary>
     [HttpPost("{id:guid}/delete")]
     [ValidateAntiForgeryToken]
     public async Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken)
     {
-        if (!await remover.DeleteAsync(id, Scope, User.Identity?.Name ?? UserId, cancellationToken)) return NotFound();
+        if (!await remover.DeleteAsync(id, Scope, User.Identity?.Name ?? UserId, cancellationToken)) return NoSuchUpload();
         TempData["Message"] = "The file was deleted.";
         return Redirect(Url.Content("~/Uploads"));
     }
@@ -41,10 +41,13 @@ public sealed class UploadsController(UploadHistory history, ChunkStore store, U
     [HttpGet("{id:guid}/download")]
     public async Task<IActionResult> Download(Guid id, CancellationToken cancellationToken)
     {
-        if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NotFound();
+        if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NoSuchUpload();
         var file = store.Finished(upload.UserId, upload.Id);
-        if (!file.Exists) return NotFound();
+        if (!file.Exists) return NoSuchUpload();
         Response.Headers.ContentDisposition = AttachmentDisposition.For(upload.FileName);
         return PhysicalFile(file.FullName, "application/octet-stream", enableRangeProcessing: true);
     }
+
+    /// <summary>Another user's upload looks exactly like one that does not exist.</summary>
+    private NotFoundObjectResult NoSuchUpload() => NotFound("No such upload.");
 }
