@@ -7,8 +7,8 @@ public enum UploadSort { Started, Size, Duration, Speed }
 
 /// <summary>
 /// What a history view asks for: filters, order and page. Bound from the query string; a value that cannot mean
-/// anything (a status or sort that does not exist, a range that ends before it starts, a 10,000-character search)
-/// is a validation error, which the controllers answer with 400 naming it. A page past the end shows the last page.
+/// anything (a status or sort that does not exist, a date that does not exist, a range that ends before it starts,
+/// a 5,000-character search) is a validation error, which the controllers answer with 400 naming it. A page past the end shows the last page.
 /// </summary>
 public sealed record HistoryFilter : IValidatableObject
 {
@@ -32,11 +32,6 @@ public sealed record HistoryFilter : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        // Enum binding accepts any number ("status=99"); only named values mean something.
-        if (Status is { } status && !Enum.IsDefined(status))
-            yield return new ValidationResult($"'{(int)status}' is not a status; use one of {string.Join(", ", Enum.GetNames<UploadStatus>())}.", [nameof(Status)]);
-        if (!Enum.IsDefined(Sort))
-            yield return new ValidationResult($"'{(int)Sort}' is not a sort order; use one of {string.Join(", ", Enum.GetNames<UploadSort>())}.", [nameof(Sort)]);
         if (From is { } from && To is { } to && from > to)
             yield return new ValidationResult($"The range starts ({from:yyyy-MM-dd}) after it ends ({to:yyyy-MM-dd}).", [nameof(From)]);
         if (User?.Length > MaxSearchLength)
