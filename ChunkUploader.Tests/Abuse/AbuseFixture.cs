@@ -54,6 +54,16 @@ public static class AbuseFixture
         return request;
     }
 
+    /// <summary>A signed-in session whose cookies the test can read, to copy them or to send them over a raw socket.</summary>
+    public static async Task<(ApiSession Session, CookieContainer Jar)> SessionWithCookiesAsync()
+    {
+        var jar = new CookieContainer();
+        return (await AppFixture.SignInAsync(ClientWith(jar), await App.CreateUserAsync()), jar);
+    }
+
+    public static HttpClient ClientWith(CookieContainer jar) =>
+        new(new HttpClientHandler { CookieContainer = jar, UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = App.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+
     /// <summary>A finished one-chunk upload of <paramref name="session"/>'s user, for the routes that take an id.</summary>
     public static async Task<(Guid Id, TestFile File)> CompletedUploadAsync(ApiSession session, string name = "mine.bin")
     {
