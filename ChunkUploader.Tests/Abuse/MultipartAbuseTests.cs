@@ -66,7 +66,7 @@ public sealed class MultipartAbuseTests
         var file = TestFile.Random(1000, 1024, "cut.bin");
         var (contentType, body) = await BodyAsync(file, method);
 
-        var answer = await RawPostAsync(file, contentType, declaredLength: body.Length, body[..(body.Length / 2)]);
+        var answer = await RawPostAsync(file, contentType, declaredLength: body.Length, body[..(body.Length / 2)], hangUp: true);
 
         Assert.IsTrue(answer is null || answer.StartsWith("HTTP/1.1 400", StringComparison.Ordinal), $"no answer, or 400: {answer}");
         await Task.Delay(500); // the server notices the closed connection after the client does
@@ -87,14 +87,15 @@ public sealed class MultipartAbuseTests
     }
 
     [TestMethod]
-    public async Task A_declared_length_over_the_servers_maximum_gets_413_before_any_byte_is_read()
+    public async Task A_declared_length_of_10_GiB_for_a_small_chunk_gets_400_before_the_body_is_read()
     {
         var before = await FootprintAsync();
         var file = TestFile.Random(1000, 1024, "huge.bin");
 
         var answer = await RawPostAsync(file, "application/octet-stream", declaredLength: 10L * 1024 * 1024 * 1024, file.Chunk(1));
 
-        StringAssert.StartsWith(answer, "HTTP/1.1 413");
+        StringAssert.StartsWith(answer, "HTTP/1.1 400");
+        StringAssert.Contains(answer, "10737418240");
         await AssertUnchangedAsync(before);
     }
 
@@ -111,10 +112,11 @@ public sealed class MultipartAbuseTests
     }
 
     /// <summary>
-    /// A POST over a raw socket, so that Content-Length can lie. Sends <paramref name="body"/>, shuts down the sending
-    /// side, and returns the answer (status line, headers and body), or null when the server closed without one.
+    /// A POST over a raw socket, so that Content-Length can lie. Sends <paramref name="body"/>, closes the sending side
+    /// when asked (Kestrel takes that as the client going away), and returns the answer (status line, headers and body),
+    /// or null when the server closed without one.
     /// </summary>
-    private static async Task<string?> RawPostAsync(TestFile file, string contentType, long declaredLength, byte[] body)
+    private static async Task<string?> RawPostAsync(TestFile file, string contentType, long declaredLength, byte[] body, bool hangUp = false)
     {
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, App.BaseAddress.Port);
@@ -126,7 +128,7 @@ public sealed class MultipartAbuseTests
         {
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
             await stream.WriteAsync(body);
-            socket.Shutdown(SocketShutdown.Send);
+            if (hangUp) socket.Shutdown(SocketShutdown.Send);
         }
         catch (IOException) { }
         catch (SocketException) { }
