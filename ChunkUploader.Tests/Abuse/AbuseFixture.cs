@@ -64,6 +64,14 @@ public static class AbuseFixture
     public static HttpClient ClientWith(CookieContainer jar) =>
         new(new HttpClientHandler { CookieContainer = jar, UseCookies = true, AllowAutoRedirect = false }) { BaseAddress = App.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
 
+    /// <summary>The login form's post: <paramref name="email"/>, <paramref name="password"/> and the form's antiforgery token.</summary>
+    public static FormUrlEncodedContent LoginForm(string email, string password, string token) => new(new Dictionary<string, string>
+    {
+        ["Input.Email"] = email,
+        ["Input.Password"] = password,
+        ["__RequestVerificationToken"] = token,
+    });
+
     /// <summary>A finished one-chunk upload of <paramref name="session"/>'s user, for the routes that take an id.</summary>
     public static async Task<(Guid Id, TestFile File)> CompletedUploadAsync(ApiSession session, string name = "mine.bin")
     {

@@ -90,12 +90,7 @@ public sealed class AccountAbuseTests
     }
 
     private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string token, string email, string password) =>
-        client.PostAsync("Identity/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Email"] = email,
-            ["Input.Password"] = password,
-            ["__RequestVerificationToken"] = token,
-        }));
+        client.PostAsync("Identity/Account/Login", AbuseFixture.LoginForm(email, password, token));
 
     private static async Task<int> SessionCountAsync(string userId)
     {

@@ -42,12 +42,7 @@ public sealed class ProductionHttpsTests
         using var pageResponse = await client.GetAsync("Identity/Account/Login");
         var page = await pageResponse.Content.ReadAsStringAsync();
         var user = await AppFixture.CreateUserAsync(_host.Services);
-        using var login = await client.PostAsync("Identity/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Email"] = user.Email,
-            ["Input.Password"] = user.Password,
-            ["__RequestVerificationToken"] = AppFixture.FormToken(page),
-        }));
+        using var login = await client.PostAsync("Identity/Account/Login", AbuseFixture.LoginForm(user.Email, user.Password, AppFixture.FormToken(page)));
 
         Assert.AreEqual(HttpStatusCode.Redirect, login.StatusCode);
         var cookies = pageResponse.Headers.GetValues("Set-Cookie").Concat(login.Headers.GetValues("Set-Cookie")).ToList();

@@ -25,12 +25,7 @@ public sealed class ReturnUrlAndHostAbuseTests
         Assert.AreEqual(HttpStatusCode.OK, page.StatusCode);
         Assert.DoesNotContain("elsewhere.example", html, "the form does not carry the foreign URL on");
 
-        using var login = await client.PostAsync("Identity/Account/Login" + query, new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Email"] = user.Email,
-            ["Input.Password"] = user.Password,
-            ["__RequestVerificationToken"] = AppFixture.FormToken(html),
-        }));
+        using var login = await client.PostAsync("Identity/Account/Login" + query, AbuseFixture.LoginForm(user.Email, user.Password, AppFixture.FormToken(html)));
 
         Assert.AreEqual(HttpStatusCode.Redirect, login.StatusCode);
         Assert.AreEqual("/", login.Headers.Location!.OriginalString);
@@ -58,12 +53,7 @@ public sealed class ReturnUrlAndHostAbuseTests
         using var client = App.CreateAnonymousClient();
         var html = await client.GetStringAsync("Identity/Account/Login?ReturnUrl=%2FUploads%3Fpage%3D2");
 
-        using var login = await client.PostAsync("Identity/Account/Login?ReturnUrl=%2FUploads%3Fpage%3D2", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Email"] = user.Email,
-            ["Input.Password"] = user.Password,
-            ["__RequestVerificationToken"] = AppFixture.FormToken(html),
-        }));
+        using var login = await client.PostAsync("Identity/Account/Login?ReturnUrl=%2FUploads%3Fpage%3D2", AbuseFixture.LoginForm(user.Email, user.Password, AppFixture.FormToken(html)));
 
         Assert.AreEqual("/Uploads?page=2", login.Headers.Location!.OriginalString);
     }
