@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -46,58 +45,9 @@ public static class AccountSecurity
         services.AddSingleton<DatabaseTicketStore>();
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .Configure<DatabaseTicketStore>((cookie, store) => cookie.SessionStore = store)
-            .PostConfigure(cookie => cookie.Events = new ExplainedRedirects(cookie.Events));
+            .PostConfigure(cookie => ExplainRedirects(cookie.Events));
         services.Configure<MvcOptions>(mvc => mvc.Filters.Add<AntiforgeryFailureMessage>());
         return services;
-    }
-
-    /// <summary>
-    /// Wraps the app's cookie events: the sign-in redirect becomes a path (never a URL built from the request's Host),
-    /// and a 401 or 403 the app chose says in words why.
-    /// </summary>
-    private sealed class ExplainedRedirects(CookieAuthenticationEvents inner) : CookieAuthenticationEvents
-    {
-        public override async Task RedirectToLogin(RedirectContext<CookieAuthenticationOptions> context)
-        {
-            context.RedirectUri = PathOnly(context.RedirectUri);
-            await inner.RedirectToLogin(context);
-            await ExplainAsync(context.Response, StatusCodes.Status401Unauthorized, "Sign in first: this needs a signed-in user.");
-        }
-
-        public override async Task RedirectToAccessDenied(RedirectContext<CookieAuthenticationOptions> context)
-        {
-            context.RedirectUri = PathOnly(context.RedirectUri);
-            await inner.RedirectToAccessDenied(context);
-            await ExplainAsync(context.Response, StatusCodes.Status403Forbidden, "Access denied: this needs the Admin role.");
-        }
-
-        public override Task RedirectToLogout(RedirectContext<CookieAuthenticationOptions> context)
-        {
-            context.RedirectUri = PathOnly(context.RedirectUri);
-            return inner.RedirectToLogout(context);
-        }
-
-        public override Task RedirectToReturnUrl(RedirectContext<CookieAuthenticationOptions> context)
-        {
-            context.RedirectUri = PathOnly(context.RedirectUri);
-            return inner.RedirectToReturnUrl(context);
-        }
-
-        public override Task ValidatePrincipal(CookieValidatePrincipalContext context) => inner.ValidatePrincipal(context);
-        public override Task CheckSlidingExpiration(CookieSlidingExpirationContext context) => inner.CheckSlidingExpiration(context);
-        public override Task SigningIn(CookieSigningInContext context) => inner.SigningIn(context);
-        public override Task SignedIn(CookieSignedInContext context) => inner.SignedIn(context);
-        public override Task SigningOut(CookieSigningOutContext context) => inner.SigningOut(context);
-
-        private static Task ExplainAsync(HttpResponse response, int status, string message)
-        {
-            if (response.StatusCode != status || response.HasStarted) return Task.CompletedTask;
-            response.ContentType = "text/plain; charset=utf-8";
-            return response.WriteAsync(message, response.HttpContext.RequestAborted);
-        }
-
-        private static string PathOnly(string uri) =>
-            Uri.TryCreate(uri, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : uri;
     }
 
     /// <summary>Answers 404 on the registration pages when registration is closed, before Identity's page sees the request.</summary>
@@ -113,4 +63,37 @@ public static class AccountSecurity
             }
             return next(context);
         });
+
+    /// <summary>
+    /// Wraps the app's own redirect events (set in Program.cs): the sign-in redirect becomes a path, never a URL built
+    /// from the request's Host, and a 401 or 403 the app chose says in words why. Only these delegates are wrapped,
+    /// so anything else configured on the cookie's events keeps working.
+    /// </summary>
+    private static void ExplainRedirects(CookieAuthenticationEvents events)
+    {
+        var toLogin = events.OnRedirectToLogin;
+        events.OnRedirectToLogin = async context =>
+        {
+            context.RedirectUri = PathOnly(context.RedirectUri);
+            await toLogin(context);
+            await ExplainAsync(context.Response, StatusCodes.Status401Unauthorized, "Sign in first: this needs a signed-in user.");
+        };
+        var toAccessDenied = events.OnRedirectToAccessDenied;
+        events.OnRedirectToAccessDenied = async context =>
+        {
+            context.RedirectUri = PathOnly(context.RedirectUri);
+            await toAccessDenied(context);
+            await ExplainAsync(context.Response, StatusCodes.Status403Forbidden, "Access denied: this needs the Admin role.");
+        };
+    }
+
+    private static Task ExplainAsync(HttpResponse response, int status, string message)
+    {
+        if (response.StatusCode != status || response.HasStarted) return Task.CompletedTask;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message, response.HttpContext.RequestAborted);
+    }
+
+    private static string PathOnly(string uri) =>
+        Uri.TryCreate(uri, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : uri;
 }

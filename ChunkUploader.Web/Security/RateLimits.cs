@@ -112,7 +112,9 @@ public static partial class RateLimits
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "Rate limit: refused {Path} for {Client}, retry after {RetryAfterSeconds} s")]
+        // Debug, not Information: a client hammering the limit must not turn each refused request into a log line.
+        // Counts are in ASP.NET Core's own meter, Microsoft.AspNetCore.RateLimiting.
+        [LoggerMessage(EventId = 8001, Level = LogLevel.Debug, Message = "Rate limit: refused {Path} for {Client}, retry after {RetryAfterSeconds} s")]
         public static partial void Refused(ILogger logger, string path, string client, int retryAfterSeconds);
     }
 }
