@@ -33,11 +33,15 @@ public sealed class RateLimitAbuseTests
         using var other = await _host.NewSessionAsync();
         var file = TestFile.Random(10_000, 1024);
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var answers = await Task.WhenAll(Enumerable.Range(0, ProductionHost.UploadBurst * 4).Select(_ => greedy.ProbeAsync(file, 1)));
+        var seconds = (int)Math.Ceiling(clock.Elapsed.TotalSeconds);
         using var othersProbe = await other.ProbeAsync(file, 1);
 
+        // The bucket holds UploadBurst and refills 1 a second, however slowly this loaded machine sends.
         var refused = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
-        Assert.IsGreaterThanOrEqualTo(ProductionHost.UploadBurst * 2, refused.Count, "most of a burst four times the bucket is refused");
+        Assert.IsLessThanOrEqualTo(ProductionHost.UploadBurst + seconds, answers.Length - refused.Count, $"at most the bucket plus 1 a second is let through ({seconds} s)");
+        Assert.IsNotEmpty(refused);
         Assert.IsTrue(answers.All(a => a.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.TooManyRequests));
         Assert.IsGreaterThanOrEqualTo(1, (int)refused[0].Headers.RetryAfter!.Delta!.Value.TotalSeconds);
         StringAssert.Contains(await refused[0].Content.ReadAsStringAsync(), "Too many upload requests: at most 1 a second per user");
