@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using ChunkUploader.Web;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
+using ChunkUploader.Web.Security;
 using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Identity;
 
@@ -37,6 +38,8 @@ builder.Services.ConfigureApplicationCookie(options =>
     };
 });
 
+builder.Services.AddSecurity(builder.Configuration, builder.Environment);
+
 builder.Services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
 builder.Services.AddControllersWithViews()
     .AddJsonOptions(options => options.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -55,10 +58,12 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Home/Error");
 }
 
+app.UseSecurity();
 app.UseSecurityHeaders();
 app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
+app.UseRateLimits();
 app.UseAuthorization();
 
 app.MapStaticAssets();

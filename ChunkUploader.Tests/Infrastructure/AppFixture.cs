@@ -23,7 +23,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public const long MaxFileSize = 512L * 1024 * 1024;
 
     private static AppFixture? _shared;
-    private int _userCounter;
+    private static int _userCounter;
 
     public static AppFixture Shared => _shared ?? throw new InvalidOperationException("The app fixture is not started.");
 
@@ -83,16 +83,25 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         // Short leases, so that tests of a writer that stalls or dies need not wait long for the takeover.
         builder.UseSetting("Upload:ClaimLease", "00:00:03");
         builder.UseSetting("Upload:RecoveryInterval", "00:00:00.500");
+        // Plain HTTP on loopback, and every test signs in from 127.0.0.1: the production transport and the sign-in
+        // rate limit are proven by the abuse suite's own hosts (Abuse/ProductionHost.cs), not imposed on every test.
+        builder.UseSetting("Https:Required", "false");
+        builder.UseSetting("RateLimits:AccountAttempts", "100000");
+        builder.UseSetting("RateLimits:UploadRequestsPerSecond", "100000");
+        builder.UseSetting("RateLimits:UploadBurst", "100000");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning).AddProvider(ServerErrors));
     }
 
     /// <summary>A new account with a unique email (or the one given); an admin when asked.</summary>
-    public async Task<TestUser> CreateUserAsync(bool admin = false, string? email = null)
+    public Task<TestUser> CreateUserAsync(bool admin = false, string? email = null) => CreateUserAsync(Services, admin, email);
+
+    /// <summary>A new account in the app whose services are <paramref name="services"/>, which may be another host.</summary>
+    public static async Task<TestUser> CreateUserAsync(IServiceProvider services, bool admin = false, string? email = null)
     {
         email ??= $"user{Interlocked.Increment(ref _userCounter)}-{Guid.NewGuid().ToString("N")[..6]}@test.local";
         const string password = "Test-Pass-1234!";
-        await using var scope = Services.CreateAsyncScope();
+        await using var scope = services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
         var user = new IdentityUser { UserName = email, Email = email, EmailConfirmed = true };
         var created = await users.CreateAsync(user, password);
@@ -114,16 +123,18 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public Task<ApiSession> SignInAsync(TestUser user) => SignInAsync(BaseAddress, user);
 
     /// <summary>Signs in to the app at <paramref name="baseAddress"/>, which may be another process.</summary>
-    public static async Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user)
+    public static Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user) => SignInAsync(CreateAnonymousClient(baseAddress), user);
+
+    /// <summary>Signs in with <paramref name="client"/> (which must keep cookies and not follow redirects).</summary>
+    public static async Task<ApiSession> SignInAsync(HttpClient client, TestUser user)
     {
-        var client = CreateAnonymousClient(baseAddress);
         var loginPage = await client.GetStringAsync("Identity/Account/Login");
         var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Input.Email"] = user.Email,
             ["Input.Password"] = user.Password,
             ["Input.RememberMe"] = "false",
-            ["__RequestVerificationToken"] = HiddenToken().Match(loginPage).Groups[1].Value,
+            ["__RequestVerificationToken"] = FormToken(loginPage),
         });
         var login = await client.PostAsync("Identity/Account/Login", form);
         if (login.StatusCode != HttpStatusCode.Redirect)
@@ -173,6 +184,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public IEnumerable<string> FilesOutsideStorageRoot() =>
         Directory.EnumerateFiles(WorkDirectory, "*", SearchOption.AllDirectories)
             .Where(path => !path.StartsWith(StorageRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+
+    /// <summary>The antiforgery token of a rendered form.</summary>
+    public static string FormToken(string page) => HiddenToken().Match(page).Groups[1].Value;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex HiddenToken();

@@ -88,4 +88,47 @@ public sealed class ChunkRequestParserTests
 
         Assert.AreEqual("resumableFilename is longer than 255 characters.", outcome.Rejection?.Message);
     }
+
+    [TestMethod]
+    [DataRow("resumableFilename", "invoice\u202Efdp.exe", "resumableFilename contains the invisible formatting character U+202E (a bidirectional text control); rename the file without it.")]
+    [DataRow("resumableFilename", "a\u2069.txt", "resumableFilename contains the invisible formatting character U+2069 (a bidirectional text control); rename the file without it.")]
+    [DataRow("resumableRelativePath", "dir\u200E/a.txt", "resumableRelativePath contains the invisible formatting character U+200E (a bidirectional text control); rename the file without it.")]
+    [DataRow("resumableRelativePath", "zero\u200Bwidth.txt", "resumableRelativePath contains the invisible formatting character U+200B; rename the file without it.")]
+    [DataRow("resumableIdentifier", "id\uFEFF", "resumableIdentifier contains the invisible formatting character U+FEFF; rename the file without it.")]
+    public void Format_characters_and_broken_Unicode_are_refused_by_name(string name, string value, string message)
+    {
+        var outcome = Parse(p => p[name] = value);
+
+        Assert.AreEqual(message, outcome.Rejection?.Message);
+    }
+
+    [TestMethod]
+    public void Half_a_surrogate_pair_is_not_a_name()
+    {
+        // Built at run time: an attribute argument cannot hold a lone surrogate.
+        var outcome = Parse(p => p["resumableFilename"] = "half" + (char)0xD800 + ".txt");
+
+        Assert.AreEqual("resumableFilename is not valid Unicode text.", outcome.Rejection?.Message);
+    }
+
+    [TestMethod]
+    public void Names_are_normalised_to_NFC_but_the_identifier_is_kept_as_sent()
+    {
+        var request = Parse(p =>
+        {
+            p["resumableFilename"] = "re\u0301sume\u0301.pdf";
+            p["resumableRelativePath"] = "Cafe\u0301/re\u0301sume\u0301.pdf";
+            p["resumableIdentifier"] = "10000-re\u0301sume\u0301";
+        }).Value!;
+
+        Assert.AreEqual("r\u00E9sum\u00E9.pdf", request.FileName);
+        Assert.AreEqual("Caf\u00E9/r\u00E9sum\u00E9.pdf", request.RelativePath);
+        Assert.AreEqual("10000-re\u0301sume\u0301", request.Identifier);
+    }
+
+    [TestMethod]
+    public void An_emoji_made_of_a_surrogate_pair_is_a_valid_name()
+    {
+        Assert.AreEqual("\U0001F600.png", Parse(p => p["resumableFilename"] = "\U0001F600.png").Value?.FileName);
+    }
 }

@@ -26,14 +26,14 @@ public sealed class UploadsController(UploadHistory history, IUploadStore store,
 
     [HttpGet("{id:guid}")]
     public async Task<IActionResult> Details(Guid id, CancellationToken cancellationToken) =>
-        await history.FindAsync(id, Scope, cancellationToken) is { } upload ? View(upload) : NotFound();
+        await history.FindAsync(id, Scope, cancellationToken) is { } upload ? View(upload) : NoSuchUpload();
 
     /// <summary>Deletes the file and any chunks; the record stays as Deleted. An admin may delete anyone's.</summary>
     [HttpPost("{id:guid}/delete")]
     [ValidateAntiForgeryToken]
     public async Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken)
     {
-        if (!await remover.DeleteAsync(id, Scope, User.Identity?.Name ?? UserId, cancellationToken)) return NotFound();
+        if (!await remover.DeleteAsync(id, Scope, User.Identity?.Name ?? UserId, cancellationToken)) return NoSuchUpload();
         TempData["Message"] = "The file was deleted.";
         return Redirect(Url.Content("~/Uploads"));
     }
@@ -42,9 +42,13 @@ public sealed class UploadsController(UploadHistory history, IUploadStore store,
     [HttpGet("{id:guid}/download")]
     public async Task<IActionResult> Download(Guid id, CancellationToken cancellationToken)
     {
-        if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NotFound();
+        if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NoSuchUpload();
         var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
-        if (file is null) return NotFound();
-        return File(file, "application/octet-stream", Path.GetFileName(upload.FileName.Replace('\\', '/')), enableRangeProcessing: true);
+        if (file is null) return NoSuchUpload();
+        Response.Headers.ContentDisposition = AttachmentDisposition.For(upload.FileName);
+        return File(file, "application/octet-stream", enableRangeProcessing: true);
     }
+
+    /// <summary>Another user's upload looks exactly like one that does not exist.</summary>
+    private NotFoundObjectResult NoSuchUpload() => NotFound("No such upload.");
 }

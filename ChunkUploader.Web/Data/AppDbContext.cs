@@ -9,6 +9,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
     public DbSet<UserQuota> UserQuotas => Set<UserQuota>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -51,6 +52,15 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
             quota.HasKey(q => q.UserId);
             quota.Property(q => q.UpdatedBy).HasMaxLength(256);
             quota.HasOne<IdentityUser>().WithMany().HasForeignKey(q => q.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<UserSession>(session =>
+        {
+            session.Property(s => s.Id).HasMaxLength(UserSession.IdLength);
+            session.Property(s => s.UserId).HasMaxLength(450);
+            session.HasIndex(s => s.UserId);
+            session.HasIndex(s => s.ExpiresAt);
+            session.HasOne<IdentityUser>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

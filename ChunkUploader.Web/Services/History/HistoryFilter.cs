@@ -1,12 +1,20 @@
+using System.ComponentModel.DataAnnotations;
 using ChunkUploader.Web.Data;
 
 namespace ChunkUploader.Web.Services.History;
 
 public enum UploadSort { Started, Size, Duration, Speed }
 
-/// <summary>What a history view asks for: filters, order and page. Bound from the query string.</summary>
-public sealed record HistoryFilter
+/// <summary>
+/// What a history view asks for: filters, order and page. Bound from the query string; a value that cannot mean
+/// anything (a status or sort that does not exist, a date that does not exist, a range that ends before it starts,
+/// a 5,000-character search) is a validation error, which the controllers answer with 400 naming it. A page past the end shows the last page.
+/// </summary>
+public sealed record HistoryFilter : IValidatableObject
 {
+    /// <summary>Longest user or name search accepted; longer than any stored name or email.</summary>
+    public const int MaxSearchLength = 1024;
+
     /// <summary>Part of the owner's email (admin view only).</summary>
     public string? User { get; init; }
     public UploadStatus? Status { get; init; }
@@ -21,6 +29,16 @@ public sealed record HistoryFilter
     public bool Asc { get; init; }
     public int Page { get; init; } = 1;
     public int PageSize { get; init; } = UploadHistory.DefaultPageSize;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (From is { } from && To is { } to && from > to)
+            yield return new ValidationResult($"The range starts ({from:yyyy-MM-dd}) after it ends ({to:yyyy-MM-dd}).", [nameof(From)]);
+        if (User?.Length > MaxSearchLength)
+            yield return new ValidationResult($"The user search is longer than {MaxSearchLength} characters.", [nameof(User)]);
+        if (Name?.Length > MaxSearchLength)
+            yield return new ValidationResult($"The name search is longer than {MaxSearchLength} characters.", [nameof(Name)]);
+    }
 
     /// <summary>The same filter on another page, for links.</summary>
     public Dictionary<string, string?> RouteValues(int? page = null, UploadSort? sort = null, bool? asc = null) => new()

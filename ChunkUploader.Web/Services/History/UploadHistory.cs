@@ -23,10 +23,11 @@ public sealed class UploadHistory(AppDbContext db)
     /// <summary>One page; <paramref name="ownerId"/> null means every user's.</summary>
     public async Task<Page<UploadView>> ListAsync(string? ownerId, HistoryFilter filter, CancellationToken cancellationToken)
     {
-        var page = Math.Max(filter.Page, 1);
         var pageSize = Math.Clamp(filter.PageSize, 1, MaxPageSize);
         var rows = Filtered(ownerId, filter);
         var total = await rows.CountAsync(cancellationToken);
+        // A page before the first or past the last shows the nearest one, as a user who edited the URL expects.
+        var page = Math.Clamp(filter.Page, 1, Math.Max(1, (total + pageSize - 1) / pageSize));
         var items = await Project(Sorted(rows, filter).Skip((page - 1) * pageSize).Take(pageSize)).ToListAsync(cancellationToken);
         return new Page<UploadView>(items, page, pageSize, total);
     }
@@ -86,7 +87,8 @@ public sealed class UploadHistory(AppDbContext db)
             var start = from.ToDateTime(TimeOnly.MinValue);
             rows = rows.Where(r => r.Upload.StartedAt >= start);
         }
-        if (filter.To is { } to)
+        // The last representable day has no day after it: it means "no end".
+        if (filter.To is { } to && to < DateOnly.MaxValue)
         {
             var end = to.AddDays(1).ToDateTime(TimeOnly.MinValue);
             rows = rows.Where(r => r.Upload.StartedAt < end);

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
 using Microsoft.Extensions.Options;
@@ -51,11 +53,33 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
         value = parameter(name) ?? "";
         if (required && string.IsNullOrWhiteSpace(value))
             return Rejection.BadRequest($"{name} is missing.");
+        if (HasUnpairedSurrogate(value))
+            return Rejection.BadRequest($"{name} is not valid Unicode text.");
+        // One spelling per name: "é" typed as one character or as e plus an accent is the same name. The identifier
+        // is a lookup key that other endpoints read as sent, so it stays as it is.
+        if (name != P.Identifier) value = value.Normalize(NormalizationForm.FormC);
         if (value.Length > maxLength)
             return Rejection.BadRequest($"{name} is longer than {maxLength} characters.");
         if (value.Any(char.IsControl))
             return Rejection.BadRequest($"{name} contains control characters.");
+        // Bidi overrides make "invoice\u202Efdp.exe" show as "invoiceexe.pdf"; zero-width and other format
+        // characters hide what a name really is. None belongs in a file name.
+        if (value.FirstOrDefault(c => CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format) is var format and not '\0')
+            return Rejection.BadRequest($"{name} contains the invisible formatting character U+{(int)format:X4}{(IsBidiControl(format) ? " (a bidirectional text control)" : "")}; rename the file without it.");
         return null;
+    }
+
+    private static bool IsBidiControl(char c) => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
+
+    /// <summary>Normalisation throws on half a surrogate pair; such text cannot be a name.</summary>
+    private static bool HasUnpairedSurrogate(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
+            else if (char.IsSurrogate(value[i])) return true;
+        }
+        return false;
     }
 
     private Rejection? ExtensionAllowed(string fileName)

@@ -1,0 +1,100 @@
+using System.Net;
+using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static ChunkUploader.Tests.Abuse.AbuseFixture;
+
+namespace ChunkUploader.Tests.Abuse;
+
+/// <summary>Password guessing meets the lockout; a cookie copied before sign-out is worthless after it.</summary>
+[TestClass]
+public sealed class AccountAbuseTests
+{
+    [TestMethod]
+    public async Task Five_wrong_passwords_lock_the_account_for_15_minutes_and_then_even_the_right_one_is_refused()
+    {
+        var user = await App.CreateUserAsync();
+        using var client = App.CreateAnonymousClient();
+        var token = AppFixture.FormToken(await client.GetStringAsync("Identity/Account/Login"));
+
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            using var wrong = await SignInAsync(client, token, user.Email, "Wrong-Pass-" + attempt);
+            Assert.AreEqual(HttpStatusCode.OK, wrong.StatusCode, $"attempt {attempt} shows the form again");
+            StringAssert.Contains(await wrong.Content.ReadAsStringAsync(), "Invalid login attempt");
+        }
+        using var fifth = await SignInAsync(client, token, user.Email, "Wrong-Pass-5");
+        StringAssert.Contains(fifth.Headers.Location?.OriginalString ?? "", "/Identity/Account/Lockout", "the fifth failure locks the account");
+        using var right = await SignInAsync(client, token, user.Email, user.Password);
+
+        Assert.AreEqual(HttpStatusCode.Redirect, right.StatusCode);
+        StringAssert.Contains(right.Headers.Location!.OriginalString, "/Identity/Account/Lockout");
+        StringAssert.Contains(await client.GetStringAsync(right.Headers.Location), "locked out");
+        using var api = await client.GetAsync("api/uploads");
+        Assert.AreEqual(HttpStatusCode.Unauthorized, api.StatusCode, "not signed in");
+        await using var scope = App.Services.CreateAsyncScope();
+        var lockedUntil = (await scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>().FindByIdAsync(user.Id))!.LockoutEnd!.Value;
+        Assert.IsTrue(Math.Abs((lockedUntil - DateTimeOffset.UtcNow - TimeSpan.FromMinutes(15)).TotalMinutes) < 2, $"locked until {lockedUntil:O}");
+    }
+
+    [TestMethod]
+    public async Task A_cookie_copied_before_sign_out_no_longer_works_after_it()
+    {
+        var (session, jar) = await SessionWithCookiesAsync();
+        using var _ = session;
+        var thiefsJar = new CookieContainer();
+        foreach (Cookie cookie in jar.GetAllCookies()) thiefsJar.Add(new Cookie(cookie.Name, cookie.Value, cookie.Path, cookie.Domain));
+        using var thief = ClientWith(thiefsJar);
+        using (var stolen = await thief.GetAsync("api/uploads")) Assert.AreEqual(HttpStatusCode.OK, stolen.StatusCode, "the copy works while the session lives");
+        var before = await SessionCountAsync(session.User.Id);
+
+        var token = AppFixture.FormToken(await session.Client.GetStringAsync("Uploads"));
+        using var signOut = await session.Client.PostAsync("Identity/Account/Logout?returnUrl=%2F", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+
+        Assert.AreEqual(HttpStatusCode.Redirect, signOut.StatusCode);
+        using var afterwards = await thief.GetAsync("api/uploads");
+        Assert.AreEqual(HttpStatusCode.Unauthorized, afterwards.StatusCode, "the copied cookie no longer signs anyone in");
+        Assert.AreEqual(before - 1, await SessionCountAsync(session.User.Id), "the session row is gone");
+    }
+
+    [TestMethod]
+    public async Task Signing_out_of_one_browser_leaves_the_users_other_session_signed_in()
+    {
+        var user = await App.CreateUserAsync();
+        using var laptop = await App.SignInAsync(user);
+        using var phone = await App.SignInAsync(user);
+
+        var token = AppFixture.FormToken(await laptop.Client.GetStringAsync("Uploads"));
+        using var signOut = await laptop.Client.PostAsync("Identity/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+
+        using var laptopApi = await laptop.Client.GetAsync("api/uploads");
+        Assert.AreEqual(HttpStatusCode.Unauthorized, laptopApi.StatusCode);
+        await phone.UploadsAsync();
+        Assert.AreEqual(1, await SessionCountAsync(user.Id));
+    }
+
+    [TestMethod]
+    [DataRow("0123456789abcdef0123456789abcdef")]
+    [DataRow("garbage")]
+    public async Task A_forged_session_cookie_signs_nobody_in(string value)
+    {
+        var before = await FootprintAsync();
+        using var client = App.CreateAnonymousClient();
+        client.DefaultRequestHeaders.Add("Cookie", ".AspNetCore.Identity.Application=" + value);
+
+        using var response = await client.GetAsync("api/uploads");
+
+        await AssertRefusedAsync(response, HttpStatusCode.Unauthorized, "Sign in first", before);
+    }
+
+    private static Task<HttpResponseMessage> SignInAsync(HttpClient client, string token, string email, string password) =>
+        client.PostAsync("Identity/Account/Login", AbuseFixture.LoginForm(email, password, token));
+
+    private static async Task<int> SessionCountAsync(string userId)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.CountAsync(s => s.UserId == userId);
+    }
+}

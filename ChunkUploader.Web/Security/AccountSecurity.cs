@@ -1,0 +1,99 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace ChunkUploader.Web.Security;
+
+/// <summary>Account rules, bound from the <c>Identity</c> section and validated at start.</summary>
+public sealed record AccountOptions
+{
+    public const string Section = "Identity";
+
+    /// <summary>Whether anyone may register; false closes the register page and its post (404).</summary>
+    public bool AllowRegistration { get; init; } = true;
+
+    /// <summary>Wrong passwords in a row that lock an account.</summary>
+    [Range(1, 1000)]
+    public int MaxFailedAccessAttempts { get; init; } = 5;
+
+    /// <summary>How long a locked account stays locked.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>Lockout, closed registration and server-side sessions. Call after <c>AddDefaultIdentity</c>.</summary>
+public static class AccountSecurity
+{
+    /// <summary>The pages that create accounts; closed when <see cref="AccountOptions.AllowRegistration"/> is false.</summary>
+    private static readonly PathString[] RegistrationPages =
+        ["/Identity/Account/Register", "/Identity/Account/RegisterConfirmation", "/Identity/Account/ExternalLogin"];
+
+    public static IServiceCollection AddAccountSecurity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AccountOptions>().Bind(configuration.GetSection(AccountOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<IdentityOptions>().Configure<IOptions<AccountOptions>>((identity, accounts) =>
+        {
+            identity.Lockout.AllowedForNewUsers = true;
+            identity.Lockout.MaxFailedAccessAttempts = accounts.Value.MaxFailedAccessAttempts;
+            identity.Lockout.DefaultLockoutTimeSpan = accounts.Value.LockoutDuration;
+        });
+        // Replaces the sign-in manager AddDefaultIdentity registered (the last registration wins).
+        services.AddScoped<SignInManager<IdentityUser>, LockoutSignInManager>();
+
+        services.AddSingleton<DatabaseTicketStore>();
+        services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<DatabaseTicketStore>((cookie, store) => cookie.SessionStore = store)
+            .PostConfigure(cookie => ExplainRedirects(cookie.Events));
+        services.Configure<MvcOptions>(mvc => mvc.Filters.Add<AntiforgeryFailureMessage>());
+        return services;
+    }
+
+    /// <summary>Answers 404 on the registration pages when registration is closed, before Identity's page sees the request.</summary>
+    public static IApplicationBuilder UseClosedRegistration(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            var closed = !context.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.AllowRegistration;
+            if (closed && RegistrationPages.Any(page => context.Request.Path.Equals(page, StringComparison.OrdinalIgnoreCase)))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                return context.Response.WriteAsync("Registration is closed on this server; ask an administrator for an account.", context.RequestAborted);
+            }
+            return next(context);
+        });
+
+    /// <summary>
+    /// Wraps the app's own redirect events (set in Program.cs): the sign-in redirect becomes a path, never a URL built
+    /// from the request's Host, and a 401 or 403 the app chose says in words why. Only these delegates are wrapped,
+    /// so anything else configured on the cookie's events keeps working.
+    /// </summary>
+    private static void ExplainRedirects(CookieAuthenticationEvents events)
+    {
+        var toLogin = events.OnRedirectToLogin;
+        events.OnRedirectToLogin = async context =>
+        {
+            context.RedirectUri = PathOnly(context.RedirectUri);
+            await toLogin(context);
+            await ExplainAsync(context.Response, StatusCodes.Status401Unauthorized, "Sign in first: this needs a signed-in user.");
+        };
+        var toAccessDenied = events.OnRedirectToAccessDenied;
+        events.OnRedirectToAccessDenied = async context =>
+        {
+            context.RedirectUri = PathOnly(context.RedirectUri);
+            await toAccessDenied(context);
+            await ExplainAsync(context.Response, StatusCodes.Status403Forbidden, "Access denied: this needs the Admin role.");
+        };
+    }
+
+    private static Task ExplainAsync(HttpResponse response, int status, string message)
+    {
+        if (response.StatusCode != status || response.HasStarted) return Task.CompletedTask;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message, response.HttpContext.RequestAborted);
+    }
+
+    private static string PathOnly(string uri) =>
+        Uri.TryCreate(uri, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : uri;
+}

@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using ChunkUploader.Web.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChunkUploader.Web.Security;
+
+/// <summary>
+/// Keeps authentication tickets in the database (<see cref="UserSession"/>) instead of in the cookie. Sign-out removes
+/// the row, so a cookie copied before sign-out no longer signs anyone in, on any instance that shares the database.
+/// </summary>
+public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvider clock) : ITicketStore
+{
+    public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
+
+    public async Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var session = new UserSession
+        {
+            Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(UserSession.IdLength / 2)),
+            UserId = ticket.Principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? "",
+            Ticket = TicketSerializer.Default.Serialize(ticket),
+            ExpiresAt = ticket.Properties.ExpiresUtc?.UtcDateTime,
+            UpdatedAt = now,
+        };
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        // Sessions nobody signed out of would otherwise pile up; this user's expired ones go when they sign in again.
+        await db.UserSessions.Where(s => s.UserId == session.UserId && s.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
+        db.UserSessions.Add(session);
+        await db.SaveChangesAsync(cancellationToken);
+        return session.Id;
+    }
+
+    public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, CancellationToken.None);
+
+    public async Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken)
+    {
+        var bytes = TicketSerializer.Default.Serialize(ticket);
+        var expiresAt = ticket.Properties.ExpiresUtc?.UtcDateTime;
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        // An update, never an insert: a session signed out meanwhile must stay gone.
+        await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.Id == key)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, bytes).SetProperty(x => x.ExpiresAt, expiresAt).SetProperty(x => x.UpdatedAt, now), cancellationToken);
+    }
+
+    public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, CancellationToken.None);
+
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
+    {
+        if (key.Length != UserSession.IdLength) return null;
+        await using var scope = scopes.CreateAsyncScope();
+        var session = await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.AsNoTracking()
+            .SingleOrDefaultAsync(s => s.Id == key, cancellationToken);
+        if (session is null || session.ExpiresAt < clock.GetUtcNow().UtcDateTime) return null;
+        return TicketSerializer.Default.Deserialize(session.Ticket);
+    }
+
+    public Task RemoveAsync(string key) => RemoveAsync(key, CancellationToken.None);
+
+    public async Task RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(cancellationToken);
+    }
+}
