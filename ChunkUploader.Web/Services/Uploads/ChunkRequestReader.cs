@@ -91,7 +91,9 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
                 var query = FromQuery(request);
                 var parsed = parser.Parse(key => query(key) ?? fields.GetValueOrDefault(key));
                 if (parsed.Rejection is { } rejection) return rejection;
-                return new IncomingChunk(parsed.Value!, section.Body, null);
+                return new IncomingChunk(parsed.Value!, section.Body, null, async token => await reader.ReadNextSectionAsync(token) is null
+                    ? null
+                    : Rejection.BadRequest($"The request has a part after the '{FilePartName}' part; send the chunk as the last and only file part."));
             }
 
             if (ResumableParameters.All.Contains(name))

@@ -108,7 +108,8 @@ public sealed partial class UploadReceiver(
             throw;
         }
 
-        if (Check(written, chunk) is { } refused)
+        var refused = Check(written, chunk) ?? await CheckEndAsync(chunk, cancellationToken);
+        if (refused is not null)
         {
             await AbandonAsync(userId, upload.Id, created, request.ChunkNumber, claim);
             if (written.Status == ChunkWriteStatus.UploadGone) return NoLongerReceiving(await ledger.FindAsync(upload.Id, CancellationToken.None));
@@ -152,6 +153,9 @@ public sealed partial class UploadReceiver(
             return Rejection.ChecksumMismatch($"Chunk {request.ChunkNumber} arrived damaged: its SHA-256 does not match X-Chunk-Checksum. Send it again.");
         return null;
     }
+
+    private static async Task<Rejection?> CheckEndAsync(IncomingChunk chunk, CancellationToken cancellationToken) =>
+        chunk.CheckEndAsync is { } check ? await check(cancellationToken) : null;
 
     /// <summary>Undoes what a failed request did: its claim goes, and so does an upload it created that nothing else used.</summary>
     private async Task AbandonAsync(string userId, Guid uploadId, bool created, int chunkNumber, ChunkClaim claim)
