@@ -86,9 +86,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     /// <summary>An HTTP client with its own cookie jar, not signed in.</summary>
     public HttpClient CreateAnonymousClient() => CreateAnonymousClient(BaseAddress);
 
-    public static HttpClient CreateAnonymousClient(Uri baseAddress)
+    public static HttpClient CreateAnonymousClient(Uri baseAddress, CookieContainer? cookies = null)
     {
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
+        var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
         return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
     }
 
@@ -98,7 +98,8 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     /// <summary>Signs in to the app at <paramref name="baseAddress"/>, which may be another process.</summary>
     public static async Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user)
     {
-        var client = CreateAnonymousClient(baseAddress);
+        var cookies = new CookieContainer();
+        var client = CreateAnonymousClient(baseAddress, cookies);
         var loginPage = await client.GetStringAsync("Identity/Account/Login");
         var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -114,7 +115,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         var page = await client.GetStringAsync("");
         var token = WebUtility.HtmlDecode(PageToken().Match(page).Groups[1].Value);
         if (string.IsNullOrEmpty(token)) throw new InvalidOperationException("The upload page rendered no antiforgery token.");
-        return new ApiSession(user, client, token);
+        return new ApiSession(user, client, token) { Cookies = cookies };
     }
 
     public async Task<ApiSession> NewSessionAsync(bool admin = false) => await SignInAsync(await CreateUserAsync(admin));

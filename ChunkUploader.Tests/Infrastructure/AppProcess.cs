@@ -16,10 +16,13 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <summary>Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>.</summary>
-    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user)
+    /// <summary>
+    /// Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>,
+    /// on <paramref name="port"/> when given (a restart where a browser expects it), with extra configuration <paramref name="settings"/>.
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user, int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var appDll = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [appDll, "--urls", $"http://127.0.0.1:{port}"])
         {
@@ -34,6 +37,7 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["Seed__User__Email"] = user.Email;
         start.Environment["Seed__User__Password"] = user.Password;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
