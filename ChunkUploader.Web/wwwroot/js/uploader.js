@@ -113,18 +113,50 @@
         const send = chunk.send;
         chunk.send = function () {
             if (offline || sessionEnded || chunk.fileObj.isPaused()) {
-                // Park the chunk as never tried: it is probed again when uploads resume, so a chunk the server
-                // received meanwhile is not sent twice, and the retry it was waiting for is not spent.
                 chunk.pendingRetry = false;
                 chunk.xhr = null;
-                chunk.tested = false;
-                if (chunk.preprocessState === 2) chunk.preprocessState = 0;
+                park(chunk);
                 return;
             }
             // With testChunks, a tested chunk whose checksum is ready goes out as a POST rather than a probe.
-            chunk.posting = chunk.tested && (chunk.preprocessState === 2 || !hashing);
+            const posting = chunk.tested && (chunk.preprocessState === 2 || !hashing);
             send.call(chunk);
+            if (chunk.xhr && !chunk.xhr.watched) watch(chunk, chunk.xhr, posting);
         };
+    }
+
+    /**
+     * Keeps each answer's status: Resumable.js's own handler runs on 'load' and aborts a retryable request before it
+     * says "retry", which wipes the status. 'readystatechange' to DONE fires before 'load' and 'error'.
+     */
+    function watch(chunk, xhr, posting) {
+        xhr.watched = true;
+        xhr.addEventListener('readystatechange', () => {
+            if (xhr.readyState !== 4) return;
+            const status = xhr.status;
+            if (status === 200 || status === 201) {
+                chunk.acknowledged = true;
+                chunk.acknowledgedPost = posting;
+            }
+            lastAnswer = { chunk, status, retryAfter: xhr.getResponseHeader('Retry-After') };
+        });
+    }
+    let lastAnswer = null;
+
+    /**
+     * Marks a chunk that is not on the wire as never tried: it is probed again when uploads resume, so a chunk the
+     * server received meanwhile is not sent twice, and the retry it was waiting for is not spent. Resumable.js only
+     * picks chunks whose preprocessing has not started, so a chunk aborted after its checksum would otherwise be lost.
+     */
+    function park(chunk) {
+        chunk.tested = false;
+        if (chunk.preprocessState === 2) chunk.preprocessState = 0;
+    }
+
+    /** Stops every request of the file; what was cut off is parked to be probed and sent again later. */
+    function abortFile(file) {
+        file.abort();
+        file.chunks.forEach(chunk => { if (!chunk.xhr && !chunk.pendingRetry) park(chunk); });
     }
 
     /** Starts as many chunk chains as Resumable.js would; upload() alone does nothing while any chunk is in flight. */
@@ -137,7 +169,7 @@
 
     function pauseRow(row, state, detail) {
         row.file.pause(true);
-        row.file.abort();
+        abortFile(row.file);
         setState(row, state, detail);
     }
 
@@ -145,7 +177,7 @@
         rows.forEach(row => {
             if (isActive(row) || (state === 'waiting' && row.state === 'paused' && row.pausedBy === 'session')) {
                 row.pausedBy = state === 'waiting' ? 'network' : 'session';
-                row.file.abort();
+                abortFile(row.file);
                 setState(row, state, detail);
             }
         });
@@ -214,9 +246,10 @@
 
     /** Called by Resumable.js just before it schedules the retry of one chunk; the chunk's own wait is set here. */
     function retrying(row, file) {
-        const chunk = file.chunks.find(c => c.xhr && c.xhr.readyState === 4 && c.xhr.status !== 200 && c.xhr.status !== 201);
-        if (!row || !chunk) return;
-        const status = chunk.xhr.status;
+        // Resumable.js calls this synchronously from the 'load' (or 'error') handler of the answer just kept.
+        if (!row || !lastAnswer || lastAnswer.chunk.fileObj !== file) return;
+        const { chunk, status, retryAfter } = lastAnswer;
+        lastAnswer = null;
         if (status === 401 || !navigator.onLine || offline) {
             // Not the server's fault and not worth a retry: the gate parks the chunk when its timer fires.
             chunk.retries--;
@@ -224,7 +257,7 @@
             if (status === 401) endSession(); else goOffline();
             return;
         }
-        const after = Number(chunk.xhr.getResponseHeader('Retry-After'));
+        const after = Number(retryAfter);
         const backoff = Math.min(1000 * 2 ** chunk.retries, 30000);
         const wait = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 120000) : backoff;
         chunk.opts.chunkRetryInterval = wait;
@@ -353,9 +386,9 @@
     /** Chunks acknowledged by the server (a probe's 200 or a POST's 200), counted as Resumable.js cuts the file. */
     function collectHeld(row) {
         for (const chunk of row.file.chunks) {
-            if (!row.held.has(chunk.offset) && chunk.xhr && chunk.xhr.readyState === 4 && (chunk.xhr.status === 200 || chunk.xhr.status === 201)) {
+            if (chunk.acknowledged && !row.held.has(chunk.offset)) {
                 row.held.add(chunk.offset);
-                if (chunk.posting) row.posted++;
+                if (chunk.acknowledgedPost) row.posted++;
             }
         }
     }
