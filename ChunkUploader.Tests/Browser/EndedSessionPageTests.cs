@@ -20,12 +20,7 @@ public sealed class EndedSessionPageTests
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        await SlowDownChunksAsync(page);
-        var file = LocalFile("session.bin", 40 * ChunkSize);
-        var traffic = new ChunkTraffic(page);
-
-        await ChooseFilesAsync(page, file);
-        await WaitUntilAsync(() => traffic.Acknowledged >= 8, "eight chunks are acknowledged");
+        var (file, traffic) = await UploadHalfwayAsync(page, "session.bin", acknowledged: 8);
         var other = await context.NewPageAsync();
         await other.GotoAsync("");
         await other.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();

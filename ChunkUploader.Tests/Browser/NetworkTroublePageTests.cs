@@ -21,12 +21,7 @@ public sealed class NetworkTroublePageTests
     {
         var (context, page, _) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        await SlowDownChunksAsync(page);
-        var file = LocalFile("offline.bin", 40 * ChunkSize);
-        var traffic = new ChunkTraffic(page);
-
-        await ChooseFilesAsync(page, file);
-        await WaitUntilAsync(() => traffic.Acknowledged >= 6, "six chunks are acknowledged");
+        var (file, traffic) = await UploadHalfwayAsync(page, "offline.bin", acknowledged: 6);
         await context.SetOfflineAsync(true);
 
         var row = Row(page, "offline.bin");

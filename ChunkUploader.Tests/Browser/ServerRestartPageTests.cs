@@ -18,17 +18,12 @@ public sealed class ServerRestartPageTests
         var storage = Path.Combine(AppFixture.Shared.WorkDirectory + "-restarted", "storage");
         var user = new TestUser("", $"restart-{Guid.NewGuid():N}@test.local", "Restart-Pass-1234!");
         var settings = new Dictionary<string, string> { ["Upload:PageChunkSize"] = ChunkSize.ToString() };
-        var file = LocalFile("restart.bin", 40 * ChunkSize);
         var app = await AppProcess.StartAsync(storage, user, settings: settings);
         try
         {
             var (context, page) = await BrowserFixture.SignedInPageAsync(app.BaseAddress, user);
             await using var _ = context;
-            await SlowDownChunksAsync(page);
-            var traffic = new ChunkTraffic(page);
-
-            await ChooseFilesAsync(page, file);
-            await WaitUntilAsync(() => traffic.Acknowledged >= 10, "ten chunks are acknowledged");
+            var (file, traffic) = await UploadHalfwayAsync(page, "restart.bin", acknowledged: 10);
             await app.KillAsync();
             await Expect(Row(page, "restart.bin")).ToHaveAttributeAsync("data-state", "retrying");
             await app.DisposeAsync();

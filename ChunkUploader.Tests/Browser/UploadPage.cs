@@ -61,6 +61,20 @@ public static partial class UploadPage
             try { await route.ContinueAsync(); } catch (PlaywrightException) { /* the page or the server went away meanwhile */ }
         });
 
+    /// <summary>
+    /// Chooses a new file of <paramref name="chunks"/> chunks, sends it slowly, and returns once the server acknowledged
+    /// <paramref name="acknowledged"/> of them, so that a test can break something mid-upload.
+    /// </summary>
+    public static async Task<(string File, ChunkTraffic Traffic)> UploadHalfwayAsync(IPage page, string name, int acknowledged, int chunks = 40)
+    {
+        await SlowDownChunksAsync(page);
+        var file = LocalFile(name, chunks * ChunkSize);
+        var traffic = new ChunkTraffic(page);
+        await ChooseFilesAsync(page, file);
+        await WaitUntilAsync(() => traffic.Acknowledged >= acknowledged, $"{acknowledged} chunks are acknowledged");
+        return (file, traffic);
+    }
+
     [GeneratedRegex("api/upload\\?")]
     public static partial Regex UploadUrl();
 
