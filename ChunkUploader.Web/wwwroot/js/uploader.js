@@ -74,6 +74,11 @@
         rows.forEach(row => { if (row.state === 'paused') row.file.pause(false); });
         restart();
     });
+    document.getElementById('toggle-finished').addEventListener('click', event => {
+        event.currentTarget.dataset.touched = 'true';
+        list.classList.toggle('hide-finished');
+        drawBatch();
+    });
     document.getElementById('retry-failed').addEventListener('click', () => {
         rows.forEach(row => { if (row.state === 'failed' && row.file) act(row, 'retry'); });
     });
@@ -538,22 +543,49 @@
 
     function showBatch() { document.getElementById('batch').hidden = false; updateBatch(); }
 
+    // The batch line walks every row: with thousands of files, redrawing it on every chunk event would stall the
+    // page, so changes are gathered and drawn at most every 150 ms (a timer, not an animation frame, so that a
+    // background tab still catches up).
+    let batchTimer = 0;
+    const batchSamples = [];
+
     function updateBatch() {
-        const all = [...rows.values()];
-        const counted = all.filter(row => row.file && row.state !== 'cancelled');
-        const total = counted.reduce((sum, row) => sum + row.size, 0);
-        const held = counted.reduce((sum, row) => sum + shownBytes(row), 0);
+        if (!batchTimer) batchTimer = setTimeout(() => { batchTimer = 0; drawBatch(); }, 150);
+    }
+
+    function drawBatch() {
+        const counts = {};
+        let total = 0, held = 0;
+        rows.forEach(row => {
+            counts[row.state] = (counts[row.state] || 0) + 1;
+            if (row.file && row.state !== 'cancelled') { total += row.size; held += shownBytes(row); }
+        });
+        const count = state => counts[state] || 0;
         const percent = total > 0 ? Math.floor(held * 100 / total) : 0;
-        const done = all.filter(row => row.state === 'done' || row.state === 'already').length;
-        const failed = all.filter(row => row.state === 'failed' || row.state === 'refused').length;
-        const waiting = all.filter(row => row.state === 'waiting' || row.state === 'paused').length;
-        const parts = [`${done} of ${plural(all.length, 'file')} done`];
+        const finished = count('done') + count('already');
+        const parts = [`${finished} of ${plural(rows.size, 'file')} done`];
+        const failed = count('failed') + count('refused');
         if (failed) parts.push(`${failed} failed`);
-        if (waiting) parts.push(`${waiting} paused or waiting`);
-        document.getElementById('batch-summary').textContent = `${parts.join(', ')} · ${formatBytes(held)} of ${formatBytes(total)} · ${percent}%`;
+        if (count('uploading') + count('retrying')) parts.push(`${count('uploading') + count('retrying')} uploading`);
+        if (count('paused') + count('waiting')) parts.push(`${count('paused') + count('waiting')} paused or waiting`);
+        if (count('queued')) parts.push(`${count('queued')} queued`);
+
+        const now = performance.now();
+        batchSamples.push({ now, held });
+        while (batchSamples.length > 2 && now - batchSamples[0].now > 10000) batchSamples.shift();
+        const seconds = (now - batchSamples[0].now) / 1000;
+        const speed = seconds > 1 ? (held - batchSamples[0].held) / seconds : 0;
+        const left = speed > 0 && held < total ? ` · ${formatDuration((total - held) / speed)} left` : '';
+
+        document.getElementById('batch-summary').textContent = `${parts.join(', ')} · ${formatBytes(held)} of ${formatBytes(total)} · ${percent}%${left}`;
         document.getElementById('batch-bar').style.width = `${percent}%`;
         document.getElementById('batch-progress').setAttribute('aria-valuenow', String(percent));
-        document.getElementById('retry-failed').hidden = !all.some(row => row.state === 'failed' && row.file);
+        document.getElementById('retry-failed').hidden = failed === 0;
+        const toggle = document.getElementById('toggle-finished');
+        toggle.hidden = finished === 0;
+        // A long batch hides its finished rows by itself, once; the button shows them again.
+        if (rows.size > 100 && !toggle.dataset.touched) list.classList.add('hide-finished');
+        toggle.textContent = list.classList.contains('hide-finished') ? `Show ${plural(finished, 'finished file')}` : 'Hide finished files';
     }
 
     function plural(count, noun) { return `${count} ${noun}${count === 1 ? '' : 's'}`; }
