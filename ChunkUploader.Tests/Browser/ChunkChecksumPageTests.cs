@@ -12,9 +12,6 @@ public sealed class ChunkChecksumPageTests
 {
     private static AppFixture App => AppFixture.Shared;
 
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
-
     [TestMethod]
     public async Task Every_chunk_is_sent_with_the_SHA_256_of_its_own_bytes()
     {

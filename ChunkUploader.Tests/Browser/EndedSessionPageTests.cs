@@ -12,9 +12,6 @@ public sealed class EndedSessionPageTests
 {
     private static AppFixture App => AppFixture.Shared;
 
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
-
     [TestMethod]
     public async Task Signed_out_in_another_tab_the_page_pauses_asks_to_sign_in_and_then_finishes_without_resending_held_chunks()
     {

@@ -14,9 +14,6 @@ public sealed class ManyFilesPageTests
 {
     private static AppFixture App => AppFixture.Shared;
 
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(120_000);
-
     [TestMethod]
     public async Task A_batch_of_121_files_lists_the_failure_first_collapses_the_finished_and_never_blocks_the_page_for_200_ms()
     {

@@ -13,9 +13,6 @@ public sealed class NetworkTroublePageTests
 {
     private static AppFixture App => AppFixture.Shared;
 
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
-
     [TestMethod]
     public async Task Twenty_seconds_offline_mid_upload_waits_for_the_network_without_spending_retries_then_finishes_byte_identical()
     {

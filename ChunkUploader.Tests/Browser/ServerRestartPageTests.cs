@@ -9,9 +9,6 @@ namespace ChunkUploader.Tests.Browser;
 [DoNotParallelize]
 public sealed class ServerRestartPageTests
 {
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
-
     [TestMethod]
     public async Task A_server_killed_and_restarted_mid_upload_is_ridden_out_and_the_page_finishes_with_no_click()
     {

@@ -14,9 +14,6 @@ public sealed class UploadProgressPageTests
 {
     private static AppFixture App => AppFixture.Shared;
 
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
-
     [TestMethod]
     public async Task A_failed_rows_percent_and_the_batch_line_equal_the_share_the_server_holds()
     {

@@ -18,9 +18,6 @@ public sealed class UploaderPageTests
 
     public TestContext TestContext { get; set; } = null!;
 
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
-
     [TestMethod]
     public async Task Several_files_including_one_of_50_MB_arrive_byte_identical()
     {

@@ -24,6 +24,8 @@ public static class BrowserFixture
         await Gate.WaitAsync();
         try
         {
+            // Uploads on this shared 2-core machine can be slow: every browser test's expectations wait up to 90 s.
+            Assertions.SetDefaultExpectTimeout(90_000);
             _playwright ??= await Playwright.CreateAsync();
             return _browser ??= await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
