@@ -71,7 +71,8 @@
         rows.forEach(row => { if (isActive(row)) pauseRow(row, 'paused'); });
     });
     document.getElementById('resume-all').addEventListener('click', () => {
-        rows.forEach(row => { if (row.state === 'paused') row.file.pause(false); });
+        // Files paused by an ended session wait for the sign-in, not for this button.
+        rows.forEach(row => { if (row.state === 'paused' && row.pausedBy !== 'session') row.file.pause(false); });
         restart();
     });
     document.getElementById('toggle-finished').addEventListener('click', event => {
@@ -97,8 +98,8 @@
         row.before = checkResume(row);
     });
     resumable.on('filesAdded', () => { showBatch(); resumable.upload(); });
-    // Every chunk object passes through here as Resumable.js creates it (also after a retry rebuilds them).
-    resumable.on('chunkingProgress', file => file.chunks.forEach(gate));
+    // Fired right after Resumable.js creates each chunk object (also when a retry rebuilds them): the newest is gated.
+    resumable.on('chunkingProgress', file => gate(file.chunks[file.chunks.length - 1]));
     resumable.on('fileProgress', file => progress(rows.get(file.uniqueIdentifier)));
     resumable.on('fileRetry', file => retrying(rows.get(file.uniqueIdentifier), file));
     resumable.on('fileError', (file, message) => {
