@@ -60,7 +60,7 @@ public sealed class ServerKillTests
         var storage = Path.Combine(AppFixture.Shared.WorkDirectory + "-assembly-kills", "storage");
         var user = new TestUser("", $"assembly-{Guid.NewGuid():N}@test.local", "Kill-Pass-1234!");
         var settings = new Dictionary<string, string> { ["Upload:ClaimLease"] = "00:00:05", ["Upload:MinChunkSize"] = "1024" };
-        var app = await AppProcess.StartAsync(storage, user, settings);
+        var app = await AppProcess.StartAsync(storage, user, settings: settings);
         try
         {
             for (var round = 0; round < 10; round++)
@@ -76,7 +76,7 @@ public sealed class ServerKillTests
                 }
                 await app.DisposeAsync();
 
-                app = await AppProcess.StartAsync(storage, user, settings);
+                app = await AppProcess.StartAsync(storage, user, settings: settings);
                 var restarted = DateTime.UtcNow;
                 using var again = await AppFixture.SignInAsync(app.BaseAddress, user);
                 // As Resumable.js would: the final chunk again, whatever became of the first send.

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static ChunkUploader.Tests.Browser.UploadPage;
 using static Microsoft.Playwright.Assertions;
 
 namespace ChunkUploader.Tests.Browser;
@@ -15,12 +15,8 @@ namespace ChunkUploader.Tests.Browser;
 public sealed class UploaderPageTests
 {
     private static AppFixture App => AppFixture.Shared;
-    private static readonly long PageChunkSize = 256 * 1024;
 
     public TestContext TestContext { get; set; } = null!;
-
-    [ClassInitialize]
-    public static void SetUp(TestContext _) => SetDefaultExpectTimeout(90_000);
 
     [TestMethod]
     public async Task Several_files_including_one_of_50_MB_arrive_byte_identical()
@@ -168,7 +164,7 @@ public sealed class UploaderPageTests
     {
         var (context, page, _) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        await page.RouteAsync(new Regex("api/upload\\?"), async route =>
+        await page.RouteAsync(UploadUrl(), async route =>
         {
             var headers = new Dictionary<string, string>(route.Request.Headers);
             headers.Remove("requestverificationtoken");
@@ -205,21 +201,10 @@ public sealed class UploaderPageTests
         await Screenshot(page, "phone-done");
     }
 
-    private static ILocator Row(IPage page, string name) => page.Locator("#files li").Filter(new() { HasText = name });
-
-    private static async Task<Guid> UploadIdAsync(ILocator row)
-    {
-        var href = await row.Locator("a.file-link").GetAttributeAsync("href");
-        return Guid.Parse(href!.Split('/').Last());
-    }
-
     private static async Task AssertRowDoneAndStoredAsync(IPage page, TestUser user, string path, string? label = null)
     {
-        var row = Row(page, label ?? Path.GetFileName(path));
-        await Expect(row).ToHaveAttributeAsync("data-state", "done");
-        var sha = Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(path)));
-        await Expect(row.Locator(".file-sha")).ToHaveTextAsync(sha);
-        await AssertStoredAsync(user, await UploadIdAsync(row), sha);
+        var id = await AssertRowDoneAsync(page, path, label);
+        await AssertStoredAsync(user, id, Sha256Of(path));
     }
 
     private static async Task AssertStoredAsync(TestUser user, Guid id, string sha)
@@ -245,19 +230,8 @@ public sealed class UploaderPageTests
     private static async Task<string> SlowFileAsync(IPage page, string name)
     {
         await SlowDownChunksAsync(page);
-        return LocalFile(name, SlowFileChunks * (int)PageChunkSize);
+        return LocalFile(name, SlowFileChunks * ChunkSize);
     }
-
-    private static Task ChooseFilesAsync(IPage page, params string[] paths) =>
-        page.Locator("#browse-files input[type=file]").SetInputFilesAsync(paths);
-
-    /// <summary>Holds each chunk POST for a moment, so that a test can act in the middle of an upload.</summary>
-    private static Task SlowDownChunksAsync(IPage page) =>
-        page.RouteAsync(new Regex("api/upload\\?"), async route =>
-        {
-            if (route.Request.Method == "POST") await Task.Delay(120);
-            try { await route.ContinueAsync(); } catch (PlaywrightException) { /* the page went away meanwhile */ }
-        });
 
     private static List<string> CountPosts(IPage page, bool okOnly = false)
     {
@@ -267,15 +241,6 @@ public sealed class UploaderPageTests
         else
             page.Request += (_, request) => { if (request.Method == "POST" && request.Url.Contains("api/upload")) lock (posts) posts.Add(request.Url); };
         return posts;
-    }
-
-    private static string LocalFile(string relative, int size, string? folder = null)
-    {
-        folder ??= Path.Combine(App.ClientFilesDirectory, "local-" + Guid.NewGuid().ToString("N")[..6]);
-        var path = Path.Combine(folder, relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(size));
-        return path;
     }
 
     private async Task Screenshot(IPage page, string name)

@@ -17,6 +17,9 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
     public HttpClient Client { get; } = client;
     public string Token { get; } = token;
 
+    /// <summary>The session's cookie jar, for a test that writes a request on a raw socket.</summary>
+    public CookieContainer Cookies { get; init; } = new();
+
     public Task<HttpResponseMessage> ProbeAsync(TestFile file, int number, Action<Dictionary<string, string>>? tamper = null)
     {
         var parameters = file.Parameters(number);

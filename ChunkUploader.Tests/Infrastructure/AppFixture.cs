@@ -113,9 +113,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     /// <summary>An HTTP client with its own cookie jar, not signed in.</summary>
     public HttpClient CreateAnonymousClient() => CreateAnonymousClient(BaseAddress);
 
-    public static HttpClient CreateAnonymousClient(Uri baseAddress)
+    public static HttpClient CreateAnonymousClient(Uri baseAddress, CookieContainer? cookies = null)
     {
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
+        var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
         return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
     }
 
@@ -123,10 +123,14 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public Task<ApiSession> SignInAsync(TestUser user) => SignInAsync(BaseAddress, user);
 
     /// <summary>Signs in to the app at <paramref name="baseAddress"/>, which may be another process.</summary>
-    public static Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user) => SignInAsync(CreateAnonymousClient(baseAddress), user);
+    public static Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user)
+    {
+        var cookies = new CookieContainer();
+        return SignInAsync(CreateAnonymousClient(baseAddress, cookies), user, cookies);
+    }
 
     /// <summary>Signs in with <paramref name="client"/> (which must keep cookies and not follow redirects).</summary>
-    public static async Task<ApiSession> SignInAsync(HttpClient client, TestUser user)
+    public static async Task<ApiSession> SignInAsync(HttpClient client, TestUser user, CookieContainer? cookies = null)
     {
         var loginPage = await client.GetStringAsync("Identity/Account/Login");
         var form = new FormUrlEncodedContent(new Dictionary<string, string>
@@ -143,7 +147,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         var page = await client.GetStringAsync("");
         var token = WebUtility.HtmlDecode(PageToken().Match(page).Groups[1].Value);
         if (string.IsNullOrEmpty(token)) throw new InvalidOperationException("The upload page rendered no antiforgery token.");
-        return new ApiSession(user, client, token);
+        return new ApiSession(user, client, token) { Cookies = cookies ?? new CookieContainer() };
     }
 
     public async Task<ApiSession> NewSessionAsync(bool admin = false) => await SignInAsync(await CreateUserAsync(admin));

@@ -16,10 +16,13 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <summary>Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>.</summary>
-    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>,
+    /// on <paramref name="port"/> when given (a restart where a browser expects it), with extra configuration <paramref name="settings"/>.
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user, int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var appDll = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [appDll, "--urls", $"http://127.0.0.1:{port}"])
         {

@@ -24,6 +24,8 @@ public static class BrowserFixture
         await Gate.WaitAsync();
         try
         {
+            // Uploads on this shared 2-core machine can be slow: every browser test's expectations wait up to 90 s.
+            Assertions.SetDefaultExpectTimeout(90_000);
             _playwright ??= await Playwright.CreateAsync();
             return _browser ??= await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
@@ -49,17 +51,30 @@ public static class BrowserFixture
     /// <summary>A fresh browser context signed in as a new user through the Identity login page, on the upload page.</summary>
     public static async Task<(IBrowserContext Context, IPage Page, TestUser User)> SignedInPageAsync(bool admin = false)
     {
-        var browser = await BrowserAsync();
         var user = await AppFixture.Shared.CreateUserAsync(admin);
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = AppFixture.Shared.BaseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
+        var (context, page) = await SignedInPageAsync(AppFixture.Shared.BaseAddress, user);
+        return (context, page, user);
+    }
+
+    /// <summary>A fresh browser context signed in as an existing <paramref name="user"/> of the app at <paramref name="baseAddress"/>, on the upload page.</summary>
+    public static async Task<(IBrowserContext Context, IPage Page)> SignedInPageAsync(Uri baseAddress, TestUser user)
+    {
+        var browser = await BrowserAsync();
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseAddress.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
         context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
+        await SignInAsync(page, user);
+        await page.GotoAsync("");
+        return (context, page);
+    }
+
+    /// <summary>Signs in through the Identity login page of the page's app.</summary>
+    public static async Task SignInAsync(IPage page, TestUser user)
+    {
         await page.GotoAsync("Identity/Account/Login");
         await page.GetByLabel("Email").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(user.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/Login"));
-        await page.GotoAsync("");
-        return (context, page, user);
     }
 }

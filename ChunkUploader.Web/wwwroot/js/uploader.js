@@ -1,5 +1,10 @@
 // The upload page: Resumable.js with one row per file. Configuration comes from data attributes rendered by the
 // server (one source of truth for limits), so the page needs no inline script and runs under a strict CSP.
+//
+// Resumable.js 1.1.0 retries any status outside permanentErrors, but with one fixed interval, no Retry-After, no idea
+// of being offline or signed out, and a progress figure that says 100% for a failed file. This script wraps it:
+// every chunk's send() passes a gate (offline, session ended, paused), each retry gets its own wait, and progress is
+// counted from the chunks the server acknowledged.
 (function () {
     'use strict';
 
@@ -7,23 +12,37 @@
     if (!root || typeof Resumable === 'undefined') return;
 
     const config = root.dataset;
+    let token = config.token;
+    const chunkSize = Number(config.chunkSize);
     const extensions = config.extensions ? config.extensions.split(',').filter(Boolean) : [];
     const template = document.getElementById('file-row');
     const list = document.getElementById('files');
     const announcer = document.getElementById('announcer');
+    const sessionBanner = document.getElementById('session-ended');
+    const offlineBanner = document.getElementById('offline');
     const rows = new Map();
+    const simultaneousUploads = 3;
+    const maxRetries = 10;
+    // Answers that will never succeed however often they are repeated: the file fails with the server's words.
+    // 401 is not here: an ended session pauses the uploads until the person signs in again.
+    const permanentErrors = [400, 403, 404, 409, 413, 415, 500, 501, 507];
+    const hashing = typeof crypto !== 'undefined' && crypto.subtle !== undefined; // Web Crypto needs a secure context
+
+    let offline = !navigator.onLine;
+    let sessionEnded = false;
+    let sessionTimer;
 
     const resumable = new Resumable({
         target: config.target,
-        chunkSize: Number(config.chunkSize),
-        simultaneousUploads: 3,
+        chunkSize,
+        simultaneousUploads,
         testChunks: true,
-        headers: { RequestVerificationToken: config.token },
+        headers: (file, chunk) => chunkHeaders(chunk),
+        preprocess: hashing ? chunk => checksum(chunk) : null,
         maxFileSize: Number(config.maxFileSize),
         fileType: extensions,
-        // Statuses the server uses for answers that will never succeed: fail the file at once, with the server's words.
-        permanentErrors: [400, 401, 403, 404, 409, 413, 415, 500, 501],
-        maxChunkRetries: 10,
+        permanentErrors,
+        maxChunkRetries: maxRetries,
         chunkRetryInterval: 1000,
         // Size, last-modified time and path: two different files with the same name and size do not collide.
         generateUniqueIdentifier: file => {
@@ -49,47 +68,235 @@
     dropZone.addEventListener('drop', () => dropZone.classList.remove('is-over'));
 
     document.getElementById('pause-all').addEventListener('click', () => {
-        resumable.pause();
-        rows.forEach(row => { if (row.state === 'uploading' || row.state === 'queued') setState(row, 'paused'); });
+        rows.forEach(row => { if (isActive(row)) pauseRow(row, 'paused'); });
     });
     document.getElementById('resume-all').addEventListener('click', () => {
-        resumable.files.forEach(file => file.pause(false));
-        rows.forEach(row => { if (row.state === 'paused') setState(row, 'queued'); });
-        resumable.upload();
+        // Files paused by an ended session wait for the sign-in, not for this button.
+        rows.forEach(row => { if (row.state === 'paused' && row.pausedBy !== 'session') row.file.pause(false); });
+        restart();
     });
+    document.getElementById('toggle-finished').addEventListener('click', event => {
+        event.currentTarget.dataset.touched = 'true';
+        list.classList.toggle('hide-finished');
+        drawBatch();
+    });
+    document.getElementById('retry-failed').addEventListener('click', () => {
+        rows.forEach(row => { if (row.state === 'failed' && row.file) act(row, 'retry'); });
+    });
+
+    window.addEventListener('offline', goOffline);
+    window.addEventListener('online', goOnline);
+    window.addEventListener('focus', checkSession);
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) checkSession(); });
 
     resumable.on('fileAdded', file => {
         const row = createRow(file.fileName, file.relativePath, file.size);
         row.file = file;
         rows.set(file.uniqueIdentifier, row);
-        setState(row, 'queued');
-        checkResume(row);
+        if (offline || sessionEnded) row.pausedBy = offline ? 'network' : 'session';
+        setState(row, offline ? 'waiting' : sessionEnded ? 'paused' : 'queued', sessionEnded ? 'Paused: sign in to continue.' : undefined);
+        row.before = checkResume(row);
     });
     resumable.on('filesAdded', () => { showBatch(); resumable.upload(); });
+    // Fired right after Resumable.js creates each chunk object (also when a retry rebuilds them): the newest is gated.
+    resumable.on('chunkingProgress', file => gate(file.chunks[file.chunks.length - 1]));
     resumable.on('fileProgress', file => progress(rows.get(file.uniqueIdentifier)));
-    resumable.on('fileRetry', file => {
-        const row = rows.get(file.uniqueIdentifier);
-        if (!row) return;
-        // Back off: each retry of this file waits twice as long as the last, up to 30 s.
-        const wait = Math.min((file.opts.chunkRetryInterval || 1000) * 2, 30000);
-        file.opts.chunkRetryInterval = wait;
-        setState(row, 'retrying', `Connection trouble; retrying in ${Math.round(wait / 1000)} s…`);
-    });
+    resumable.on('fileRetry', file => retrying(rows.get(file.uniqueIdentifier), file));
     resumable.on('fileError', (file, message) => {
         const row = rows.get(file.uniqueIdentifier);
-        if (row) setState(row, 'failed', reasonFrom(message));
-    });
-    resumable.on('fileSuccess', (file, message) => {
-        const row = rows.get(file.uniqueIdentifier);
         if (!row) return;
-        file.opts.chunkRetryInterval = undefined;
-        let answer = {};
-        try { answer = JSON.parse(message); } catch { /* keep the default */ }
-        row.uploadId = answer.uploadId;
-        setState(row, 'verifying', 'All bytes are on the server; computing its SHA-256…');
-        waitForHash(row);
+        setState(row, 'failed', reasonFrom(message));
+        refreshHeld(row);
     });
+    resumable.on('fileSuccess', (file, message) => finish(rows.get(file.uniqueIdentifier), message));
     resumable.on('complete', updateBatch);
+
+    // --- the gate every chunk passes before it is probed or sent ---
+
+    function gate(chunk) {
+        if (chunk.gated) return;
+        chunk.gated = true;
+        const send = chunk.send;
+        chunk.send = function () {
+            if (offline || sessionEnded || chunk.fileObj.isPaused()) {
+                chunk.pendingRetry = false;
+                chunk.xhr = null;
+                park(chunk);
+                return;
+            }
+            // With testChunks, a tested chunk whose checksum is ready goes out as a POST rather than a probe.
+            const posting = chunk.tested && (chunk.preprocessState === 2 || !hashing);
+            send.call(chunk);
+            if (chunk.xhr && !chunk.xhr.watched) watch(chunk, chunk.xhr, posting);
+        };
+    }
+
+    /**
+     * Keeps each answer's status: Resumable.js's own handler runs on 'load' and aborts a retryable request before it
+     * says "retry", which wipes the status. 'readystatechange' to DONE fires before 'load' and 'error'.
+     */
+    function watch(chunk, xhr, posting) {
+        xhr.watched = true;
+        xhr.addEventListener('readystatechange', () => {
+            if (xhr.readyState !== 4) return;
+            const status = xhr.status;
+            if (status === 200 || status === 201) {
+                chunk.acknowledged = true;
+                chunk.acknowledgedPost = posting;
+            }
+            lastAnswer = { chunk, status, retryAfter: xhr.getResponseHeader('Retry-After') };
+        });
+    }
+    let lastAnswer = null;
+
+    /**
+     * Marks a chunk that is not on the wire as never tried: it is probed again when uploads resume, so a chunk the
+     * server received meanwhile is not sent twice, and the retry it was waiting for is not spent. Resumable.js only
+     * picks chunks whose preprocessing has not started, so a chunk aborted after its checksum would otherwise be lost.
+     */
+    function park(chunk) {
+        chunk.tested = false;
+        if (chunk.preprocessState === 2) chunk.preprocessState = 0;
+    }
+
+    /** Stops every request of the file; what was cut off is parked to be probed and sent again later. */
+    function abortFile(file) {
+        file.abort();
+        file.chunks.forEach(chunk => { if (!chunk.xhr && !chunk.pendingRetry) park(chunk); });
+    }
+
+    /** Starts as many chunk chains as Resumable.js would; upload() alone does nothing while any chunk is in flight. */
+    function restart() {
+        rows.forEach(row => { if (row.state === 'paused' && row.file && !row.file.isPaused()) setState(row, 'queued'); });
+        let inFlight = 0;
+        resumable.files.forEach(file => file.chunks.forEach(chunk => { if (chunk.xhr && chunk.xhr.readyState < 4 || chunk.pendingRetry) inFlight++; }));
+        for (let i = inFlight; i < simultaneousUploads; i++) resumable.uploadNextChunk();
+    }
+
+    function pauseRow(row, state, detail) {
+        row.file.pause(true);
+        abortFile(row.file);
+        setState(row, state, detail);
+    }
+
+    function holdEverything(state, detail) {
+        rows.forEach(row => {
+            if (isActive(row) || (state === 'waiting' && row.state === 'paused' && row.pausedBy === 'session')) {
+                row.pausedBy = state === 'waiting' ? 'network' : 'session';
+                abortFile(row.file);
+                setState(row, state, detail);
+            }
+        });
+    }
+
+    function resumeHeld(reason) {
+        rows.forEach(row => {
+            if (row.pausedBy === reason && (row.state === 'waiting' || row.state === 'paused')) {
+                row.pausedBy = undefined;
+                row.file.pause(false);
+                setState(row, 'queued', 'Resuming; chunks already on the server are skipped.');
+            }
+        });
+        restart();
+    }
+
+    function goOffline() {
+        if (offline) return;
+        offline = true;
+        offlineBanner.hidden = false;
+        holdEverything('waiting', 'Waiting for the network…');
+    }
+
+    function goOnline() {
+        if (!offline) return;
+        offline = false;
+        offlineBanner.hidden = true;
+        if (sessionEnded) {
+            rows.forEach(row => { if (row.pausedBy === 'network') { row.pausedBy = 'session'; setState(row, 'paused', 'Paused: sign in to continue.'); } });
+            checkSession();
+        } else {
+            resumeHeld('network');
+        }
+    }
+
+    function endSession() {
+        if (sessionEnded) return;
+        sessionEnded = true;
+        sessionBanner.hidden = false;
+        holdEverything('paused', 'Paused: sign in to continue.');
+        announce('Your session ended — sign in to continue. Your uploads are paused and keep their progress.');
+        sessionTimer = setInterval(checkSession, 3000);
+    }
+
+    /** A cheap authenticated call: 204 or 200 means signed in again; then a fresh antiforgery token, and on. */
+    async function checkSession() {
+        if (!sessionEnded || checkSession.running) return;
+        checkSession.running = true;
+        try {
+            const probe = await fetch(`${config.target}/status?resumableIdentifier=session-check`, { credentials: 'same-origin', cache: 'no-store' });
+            if (probe.status !== 200 && probe.status !== 204) return;
+            const session = await fetch(config.session, { credentials: 'same-origin', cache: 'no-store' });
+            if (!session.ok) return;
+            token = (await session.json()).token;
+            sessionEnded = false;
+            clearInterval(sessionTimer);
+            sessionBanner.hidden = true;
+            announce('Signed in again; uploads continue.');
+            if (offline) rows.forEach(row => { if (row.pausedBy === 'session') row.pausedBy = 'network'; });
+            else resumeHeld('session');
+        } catch { /* still offline or still signed out: the next focus or tick tries again */ }
+        finally { checkSession.running = false; }
+    }
+
+    // --- retries ---
+
+    /** Called by Resumable.js just before it schedules the retry of one chunk; the chunk's own wait is set here. */
+    function retrying(row, file) {
+        // Resumable.js calls this synchronously from the 'load' (or 'error') handler of the answer just kept.
+        if (!row || !lastAnswer || lastAnswer.chunk.fileObj !== file) return;
+        const { chunk, status, retryAfter } = lastAnswer;
+        lastAnswer = null;
+        if (status === 401 || !navigator.onLine || offline) {
+            // Not the server's fault and not worth a retry: the gate parks the chunk when its timer fires.
+            chunk.retries--;
+            chunk.opts.chunkRetryInterval = 500;
+            if (status === 401) endSession(); else goOffline();
+            return;
+        }
+        const after = Number(retryAfter);
+        const backoff = Math.min(1000 * 2 ** chunk.retries, 30000);
+        const wait = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 120000) : backoff;
+        chunk.opts.chunkRetryInterval = wait;
+        const why = status === 0 ? 'Connection trouble' : status === 460 ? 'A chunk arrived damaged' : `The server answered ${status}`;
+        setState(row, 'retrying', `${why}; retrying in ${Math.round(wait / 1000)} s (attempt ${chunk.retries + 2} of ${maxRetries + 1})…`);
+    }
+
+    // --- integrity ---
+
+    async function checksum(chunk) {
+        try {
+            if (!chunk.checksum) {
+                const bytes = await chunk.fileObj.file.slice(chunk.startByte, chunk.endByte).arrayBuffer();
+                chunk.checksum = toBase64(await crypto.subtle.digest('SHA-256', bytes));
+            }
+        } catch { /* unreadable file: the upload itself reports it */ }
+        chunk.preprocessFinished();
+    }
+
+    function chunkHeaders(chunk) {
+        const headers = { RequestVerificationToken: token };
+        // Only on the POST: the probe carries no body to check.
+        if (chunk && chunk.tested && chunk.checksum) headers['X-Chunk-Checksum'] = `sha256=${chunk.checksum}`;
+        return headers;
+    }
+
+    function toBase64(buffer) {
+        let text = '';
+        new Uint8Array(buffer).forEach(b => { text += String.fromCharCode(b); });
+        return btoa(text);
+    }
+
+    // --- rows ---
 
     function createRow(name, path, size) {
         const element = template.content.firstElementChild.cloneNode(true);
@@ -99,6 +306,8 @@
             size,
             state: 'queued',
             samples: [],
+            held: new Set(),
+            posted: 0,
             bar: element.querySelector('.progress-bar'),
             progressBox: element.querySelector('.progress'),
             stateBadge: element.querySelector('.file-state'),
@@ -125,14 +334,13 @@
         const file = row.file;
         if (!file) return;
         if (action === 'pause') {
-            file.pause(true);
-            file.abort();
-            setState(row, 'paused');
+            row.pausedBy = undefined;
+            pauseRow(row, 'paused');
         } else if (action === 'resume') {
             file.pause(false);
-            setState(row, 'queued');
-            resumable.upload();
+            restart();
         } else if (action === 'retry') {
+            row.serverBytes = undefined;
             setState(row, 'queued', 'Retrying; chunks already on the server are skipped.');
             file.retry();
         } else if (action === 'cancel') {
@@ -140,7 +348,7 @@
             setState(row, 'cancelled', 'Cancelled; the server deletes what it had received.');
             fetch(`${config.target}?resumableIdentifier=${encodeURIComponent(file.uniqueIdentifier)}`, {
                 method: 'DELETE',
-                headers: { RequestVerificationToken: config.token },
+                headers: { RequestVerificationToken: token },
                 credentials: 'same-origin',
             }).catch(() => { /* nothing held, or offline: the server's cleanup will remove it */ });
         }
@@ -153,28 +361,76 @@
         showBatch();
     }
 
-    async function checkResume(row) {
+    /** What the server holds of this file, or null. */
+    async function serverStatus(identifier) {
         try {
-            const response = await fetch(`${config.target}/status?resumableIdentifier=${encodeURIComponent(row.file.uniqueIdentifier)}`, { credentials: 'same-origin' });
-            if (response.status !== 200) return;
-            const held = await response.json();
-            if (held.chunksReceived > 0 && row.state !== 'done') {
-                row.resuming = `Resuming: ${held.chunksReceived} of ${held.totalChunks} chunks are already on the server.`;
-                row.detail.textContent = row.resuming;
-                announce(`${row.name}: ${row.resuming}`);
+            const response = await fetch(`${config.target}/status?resumableIdentifier=${encodeURIComponent(identifier)}`, { credentials: 'same-origin', cache: 'no-store' });
+            return response.status === 200 ? await response.json() : null;
+        } catch { return null; }
+    }
+
+    async function checkResume(row) {
+        const held = await serverStatus(row.file.uniqueIdentifier);
+        if (held && held.status !== 'Complete' && held.chunksReceived > 0 && isActive(row)) {
+            row.resuming = `Resuming: ${held.chunksReceived} of ${held.totalChunks} chunks are already on the server.`;
+            row.detail.textContent = row.resuming;
+            announce(`${row.name}: ${row.resuming}`);
+        }
+        return held;
+    }
+
+    /** The share of a failed or paused file is what the server says it holds, when it can be asked. */
+    async function refreshHeld(row) {
+        const held = await serverStatus(row.file.uniqueIdentifier);
+        if (held && !isActive(row) && row.state !== 'done') {
+            row.serverBytes = held.bytesReceived;
+            setBar(row, shownBytes(row));
+            updateBatch();
+        }
+    }
+
+    /** Chunks acknowledged by the server (a probe's 200 or a POST's 200), counted as Resumable.js cuts the file. */
+    function collectHeld(row) {
+        for (const chunk of row.file.chunks) {
+            if (chunk.acknowledged && !row.held.has(chunk.offset)) {
+                row.held.add(chunk.offset);
+                if (chunk.acknowledgedPost) row.posted++;
             }
-        } catch { /* the upload itself will report trouble */ }
+        }
+    }
+
+    function heldBytes(row) {
+        let bytes = 0;
+        const count = Math.max(Math.floor(row.size / chunkSize), 1);
+        row.held.forEach(offset => { bytes += offset === count - 1 ? row.size - offset * chunkSize : chunkSize; });
+        return bytes;
+    }
+
+    function inFlightBytes(row) {
+        let bytes = 0;
+        row.file.chunks.forEach(chunk => { if (chunk.xhr && chunk.xhr.readyState < 4 && !row.held.has(chunk.offset)) bytes += chunk.loaded || 0; });
+        return bytes;
+    }
+
+    /** Bytes this row counts: all for a finished file, what is held (plus what is on the wire while sending) otherwise. */
+    function shownBytes(row) {
+        if (row.state === 'done' || row.state === 'verifying' || row.state === 'already') return row.size;
+        if (!row.file) return 0;
+        if (row.state === 'uploading' || row.state === 'queued' || row.state === 'retrying') return heldBytes(row) + inFlightBytes(row);
+        return row.serverBytes ?? heldBytes(row);
     }
 
     function progress(row) {
         if (!row || !row.file) return;
-        const fraction = row.file.progress();
-        setBar(row, fraction);
-        if (row.state === 'queued' || row.state === 'retrying') setState(row, 'uploading');
-        if (row.state !== 'uploading') return;
+        collectHeld(row);
+        // A retrying row is uploading again once no chunk of it is waiting out a retry.
+        const retryPending = row.file.chunks.some(chunk => chunk.pendingRetry);
+        if ((row.state === 'queued' || (row.state === 'retrying' && !retryPending)) && row.file.isUploading()) setState(row, 'uploading');
+        setBar(row, shownBytes(row));
+        if (row.state !== 'uploading') { updateBatch(); return; }
 
         const now = performance.now();
-        const bytes = fraction * row.size;
+        const bytes = shownBytes(row);
         row.samples.push({ now, bytes });
         while (row.samples.length > 2 && now - row.samples[0].now > 5000) row.samples.shift();
         const first = row.samples[0];
@@ -190,20 +446,43 @@
         updateBatch();
     }
 
+    /** Every chunk is acknowledged: find the upload, then say "already uploaded", "finishing" or wait for its hash. */
+    async function finish(row, message) {
+        if (!row) return;
+        collectHeld(row);
+        let answer = {};
+        try { answer = JSON.parse(message); } catch { /* a probe's plain-text answer */ }
+        const before = await row.before;
+        const now = answer.uploadId ? null : await serverStatus(row.file.uniqueIdentifier);
+        row.uploadId = answer.uploadId || now?.uploadId;
+        linkRow(row);
+        // The server said Complete before anything was sent, or every probe found the file complete: this user
+        // already has it.
+        const already = before?.status === 'Complete' || (row.posted === 0 && (now?.status === 'Complete' || answer.status === 'complete'));
+        if (already) setState(row, 'already', 'Already uploaded; nothing was sent.');
+        else setState(row, 'verifying', 'All bytes are on the server; computing its SHA-256…');
+        waitForHash(row);
+    }
+
+    function linkRow(row) {
+        if (!row.uploadId) return;
+        const done = row.element.querySelector('.file-done');
+        done.querySelector('.file-link').href = config.history + row.uploadId;
+        done.hidden = false;
+    }
+
     async function waitForHash(row) {
         const deadline = Date.now() + 10 * 60 * 1000;
         while (Date.now() < deadline && row.uploadId) {
             try {
-                const response = await fetch(config.uploads + row.uploadId, { credentials: 'same-origin' });
+                const response = await fetch(config.uploads + row.uploadId, { credentials: 'same-origin', cache: 'no-store' });
                 if (response.ok) {
                     const upload = await response.json();
+                    if (upload.status === 'Assembling' && row.state === 'verifying') setState(row, 'finishing', 'Finishing…');
+                    if (upload.status === 'Complete' && row.state === 'finishing') setState(row, 'verifying', 'All bytes are on the server; computing its SHA-256…');
                     if (upload.sha256) {
-                        const done = row.element.querySelector('.file-done');
-                        done.querySelector('.file-sha').textContent = upload.sha256;
-                        const link = done.querySelector('.file-link');
-                        link.href = config.history + row.uploadId;
-                        done.hidden = false;
-                        setState(row, 'done', `Complete · ${formatBytes(upload.totalSize)}`);
+                        row.element.querySelector('.file-sha').textContent = upload.sha256;
+                        if (row.state !== 'already') setState(row, 'done', `Complete · ${formatBytes(upload.totalSize)}`);
                         return;
                     }
                     if (upload.status === 'Failed') { setState(row, 'failed', upload.failureReason || 'The server could not finish the file.'); return; }
@@ -217,13 +496,19 @@
         queued: ['Queued', 'text-bg-secondary'],
         uploading: ['Uploading', 'text-bg-primary'],
         retrying: ['Retrying', 'text-bg-warning'],
+        waiting: ['Waiting for the network', 'text-bg-warning'],
         paused: ['Paused', 'text-bg-warning'],
+        finishing: ['Finishing', 'text-bg-info'],
         verifying: ['Verifying', 'text-bg-info'],
         done: ['Done', 'text-bg-success'],
+        already: ['Already uploaded', 'text-bg-success'],
         failed: ['Failed', 'text-bg-danger'],
         refused: ['Refused', 'text-bg-danger'],
         cancelled: ['Cancelled', 'text-bg-dark'],
     };
+
+    /** Still wants bytes sent: neither finished nor held back. */
+    function isActive(row) { return row.file && ['queued', 'uploading', 'retrying'].includes(row.state); }
 
     function setState(row, state, detail) {
         const changed = row.state !== state;
@@ -233,24 +518,25 @@
         row.stateBadge.className = `file-state badge ${style}`;
         row.element.dataset.state = state;
         if (detail !== undefined) row.detail.textContent = detail;
-        if (state === 'paused') row.detail.textContent = 'Paused.';
-        if (state === 'done' || state === 'verifying') setBar(row, 1);
+        else if (state === 'paused') row.detail.textContent = 'Paused.';
+        if (row.file || state === 'done') setBar(row, shownBytes(row));
         row.bar.classList.toggle('bg-danger', state === 'failed' || state === 'refused');
-        row.bar.classList.toggle('bg-success', state === 'done');
+        row.bar.classList.toggle('bg-success', state === 'done' || state === 'already');
 
-        const finished = ['done', 'failed', 'refused', 'cancelled', 'verifying'].includes(state);
-        row.buttons.pause.hidden = finished || state === 'paused';
-        row.buttons.resume.hidden = state !== 'paused';
+        const finished = ['done', 'already', 'failed', 'refused', 'cancelled', 'verifying', 'finishing'].includes(state);
+        row.buttons.pause.hidden = finished || state === 'paused' || state === 'waiting';
+        row.buttons.resume.hidden = state !== 'paused' || row.pausedBy === 'session';
         row.buttons.retry.hidden = state !== 'failed' || !row.file;
-        row.buttons.cancel.hidden = finished && state !== 'failed';
-        if (state === 'failed' && !row.file) row.buttons.cancel.hidden = true;
-        if (changed && ['done', 'failed', 'refused', 'paused', 'cancelled'].includes(state))
+        row.buttons.cancel.hidden = (finished && state !== 'failed') || !row.file;
+        if (changed && ['done', 'already', 'failed', 'refused', 'paused', 'cancelled', 'waiting'].includes(state))
             announce(`${row.name}: ${label}. ${row.detail.textContent}`);
         updateBatch();
     }
 
-    function setBar(row, fraction) {
-        const percent = Math.floor(Math.min(Math.max(fraction, 0), 1) * 100);
+    function setBar(row, bytes) {
+        // Whole numbers and floor, so that a file is at 100% only when every byte is held, and the percent is the
+        // one the server's own figures give.
+        const percent = row.size > 0 ? Math.floor(Math.min(Math.max(bytes, 0), row.size) * 100 / row.size) : 100;
         row.bar.style.width = `${percent}%`;
         row.bar.textContent = `${percent}%`;
         row.progressBox.setAttribute('aria-valuenow', String(percent));
@@ -258,19 +544,52 @@
 
     function showBatch() { document.getElementById('batch').hidden = false; updateBatch(); }
 
+    // The batch line walks every row: with thousands of files, redrawing it on every chunk event would stall the
+    // page, so changes are gathered and drawn at most every 150 ms (a timer, not an animation frame, so that a
+    // background tab still catches up).
+    let batchTimer = 0;
+    const batchSamples = [];
+
     function updateBatch() {
-        const all = [...rows.values()];
-        const active = all.filter(row => row.file && row.state !== 'cancelled');
-        const total = active.reduce((sum, row) => sum + row.size, 0);
-        const sent = active.reduce((sum, row) => sum + (row.state === 'done' ? row.size : row.file.progress() * row.size), 0);
-        const percent = total > 0 ? Math.floor((sent / total) * 100) : 0;
-        const done = all.filter(row => row.state === 'done').length;
-        const failed = all.filter(row => row.state === 'failed' || row.state === 'refused').length;
-        document.getElementById('batch-summary').textContent =
-            `${done} of ${all.length} files done${failed ? `, ${failed} failed` : ''} · ${formatBytes(total)} · ${percent}%`;
+        if (!batchTimer) batchTimer = setTimeout(() => { batchTimer = 0; drawBatch(); }, 150);
+    }
+
+    function drawBatch() {
+        const counts = {};
+        let total = 0, held = 0;
+        rows.forEach(row => {
+            counts[row.state] = (counts[row.state] || 0) + 1;
+            if (row.file && row.state !== 'cancelled') { total += row.size; held += shownBytes(row); }
+        });
+        const count = state => counts[state] || 0;
+        const percent = total > 0 ? Math.floor(held * 100 / total) : 0;
+        const finished = count('done') + count('already');
+        const parts = [`${finished} of ${plural(rows.size, 'file')} done`];
+        const failed = count('failed') + count('refused');
+        if (failed) parts.push(`${failed} failed`);
+        if (count('uploading') + count('retrying')) parts.push(`${count('uploading') + count('retrying')} uploading`);
+        if (count('paused') + count('waiting')) parts.push(`${count('paused') + count('waiting')} paused or waiting`);
+        if (count('queued')) parts.push(`${count('queued')} queued`);
+
+        const now = performance.now();
+        batchSamples.push({ now, held });
+        while (batchSamples.length > 2 && now - batchSamples[0].now > 10000) batchSamples.shift();
+        const seconds = (now - batchSamples[0].now) / 1000;
+        const speed = seconds > 1 ? (held - batchSamples[0].held) / seconds : 0;
+        const left = speed > 0 && held < total ? ` · ${formatDuration((total - held) / speed)} left` : '';
+
+        document.getElementById('batch-summary').textContent = `${parts.join(', ')} · ${formatBytes(held)} of ${formatBytes(total)} · ${percent}%${left}`;
         document.getElementById('batch-bar').style.width = `${percent}%`;
         document.getElementById('batch-progress').setAttribute('aria-valuenow', String(percent));
+        document.getElementById('retry-failed').hidden = failed === 0;
+        const toggle = document.getElementById('toggle-finished');
+        toggle.hidden = finished === 0;
+        // A long batch hides its finished rows by itself, once; the button shows them again.
+        if (rows.size > 100 && !toggle.dataset.touched) list.classList.add('hide-finished');
+        toggle.textContent = list.classList.contains('hide-finished') ? `Show ${plural(finished, 'finished file')}` : 'Hide finished files';
     }
+
+    function plural(count, noun) { return `${count} ${noun}${count === 1 ? '' : 's'}`; }
 
     function reasonFrom(message) {
         if (!message) return 'The server did not answer; check the connection and retry.';
