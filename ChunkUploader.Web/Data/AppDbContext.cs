@@ -8,6 +8,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
 {
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<UserQuota> UserQuotas => Set<UserQuota>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -43,5 +45,22 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         });
 
         builder.Entity<UploadChunk>().HasKey(c => new { c.UploadId, c.Number });
+
+        builder.Entity<AuditEvent>(audit =>
+        {
+            audit.Property(a => a.Actor).HasMaxLength(256);
+            audit.Property(a => a.Action).HasMaxLength(64);
+            audit.Property(a => a.Subject).HasMaxLength(1024);
+            audit.Property(a => a.Detail).HasMaxLength(2000);
+            audit.HasIndex(a => a.At);
+        });
+
+        builder.Entity<UserQuota>(quota =>
+        {
+            quota.HasKey(q => q.UserId);
+            quota.Property(q => q.UserId).HasMaxLength(450);
+            quota.Property(q => q.UpdatedBy).HasMaxLength(256);
+            quota.HasOne<IdentityUser>().WithOne().HasForeignKey<UserQuota>(q => q.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
     }
 }

@@ -19,6 +19,9 @@ public sealed record UploadOptions : IValidatableObject
     [Range(typeof(long), "1", "9223372036854775807")]
     public long MaxFileSize { get; init; } = 10L * 1024 * 1024 * 1024;
 
+    /// <summary>Bytes a user may hold (complete plus the declared size of uploads in progress) unless an admin sets their own quota.</summary>
+    [Range(typeof(long), "0", "9223372036854775807")] public long UserQuotaBytes { get; init; } = 50L * 1024 * 1024 * 1024;
+
     /// <summary>Chunk size the upload page asks Resumable.js to use.</summary>
     [Range(typeof(long), "1", "9223372036854775807")]
     public long PageChunkSize { get; init; } = 4 * 1024 * 1024;
