@@ -1,0 +1,62 @@
+using ChunkUploader.Web.Services.Uploads;
+
+namespace ChunkUploader.Web.Services.Operations;
+
+/// <summary>
+/// The one place where backup, restore and verify touch finished files. Everything else in operations works on
+/// upload records; when storage moves behind another interface only this class changes.
+/// </summary>
+public sealed class StoredFiles(ChunkStore store, StoragePaths paths)
+{
+    private const int BufferSize = 1024 * 1024;
+
+    /// <summary>The finished file of an upload, or <see langword="null"/> when it is not on disk.</summary>
+    public Task<Stream?> OpenReadAsync(string userId, Guid uploadId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var file = store.Finished(userId, uploadId);
+        Stream? stream = file.Exists
+            ? new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan)
+            : null;
+        return Task.FromResult(stream);
+    }
+
+    /// <summary>Writes a restored file under a temporary name and renames it into place, so no half-written file is ever served.</summary>
+    public async Task WriteAsync(string userId, Guid uploadId, Stream content, CancellationToken cancellationToken)
+    {
+        var target = paths.FinishedFile(userId, uploadId);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temporary = target + ".restoring";
+        await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+        {
+            await content.CopyToAsync(output, cancellationToken);
+            output.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, target, overwrite: false);
+    }
+
+    /// <summary>Every finished file on disk, as the storage key of its owner and its upload id.</summary>
+    public IEnumerable<StoredFile> List()
+    {
+        if (!Directory.Exists(paths.FilesRoot)) yield break;
+        foreach (var user in Directory.EnumerateDirectories(paths.FilesRoot))
+        foreach (var file in Directory.EnumerateFiles(user))
+            yield return new StoredFile(Path.GetFileName(user), Path.GetFileName(file), Path.GetRelativePath(paths.Root, file));
+    }
+
+    /// <summary>Whether the storage holds no finished file and no upload in progress: the only state a restore may write into.</summary>
+    public bool IsEmpty() =>
+        !HasAnyFile(paths.FilesRoot) && !HasAnyFile(paths.ChunksRoot);
+
+    /// <summary>The owner part of a stored file's location, to match files on disk with records.</summary>
+    public static string OwnerKey(string userId) => StoragePaths.UserKey(userId);
+
+    /// <summary>The name of an upload's file within its owner's folder.</summary>
+    public static string FileKey(Guid uploadId) => uploadId.ToString("N");
+
+    private static bool HasAnyFile(string directory) =>
+        Directory.Exists(directory) && Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Any();
+}
+
+/// <summary>A file found on disk: its owner's storage key, its own name, and where it is relative to the storage root (for messages).</summary>
+public sealed record StoredFile(string OwnerKey, string Name, string RelativePath);
