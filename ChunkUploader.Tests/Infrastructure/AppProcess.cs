@@ -16,8 +16,14 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    /// <summary>Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>.</summary>
-    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user)
+    /// <summary>Every line the app wrote to standard output, for tests of its logs.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
+    /// <summary>
+    /// Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>;
+    /// <paramref name="environment"/> adds or overrides environment variables (for example another environment name).
+    /// </summary>
+    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = FreePort();
         var appDll = typeof(Program).Assembly.Location;
@@ -34,13 +40,14 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["Seed__User__Email"] = user.Email;
         start.Environment["Seed__User__Password"] = user.Password;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) app.Output.Enqueue(line.Data); };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         using var probe = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)

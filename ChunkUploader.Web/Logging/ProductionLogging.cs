@@ -75,7 +75,8 @@ public static partial class ProductionLogging
     {
         private KeyValuePair<string, object?>[] Fields()
         {
-            var fields = new List<KeyValuePair<string, object?>>(3) { new("RequestPath", context.Request.Path.Value) };
+            // The host's own scope already carries the request path and id.
+            var fields = new List<KeyValuePair<string, object?>>(2);
             if (UserId(context) is { } userId) fields.Add(new("UserId", userId));
             if (context.GetRouteValue("id") is string id && Guid.TryParse(id, out var uploadId)) fields.Add(new("UploadId", uploadId));
             return [.. fields];

@@ -24,6 +24,8 @@ public sealed class UserAccounts(
 
     public Task<IdentityUser?> FindByIdAsync(string id) => users.FindByIdAsync(id);
 
+    public string? UserIdOf(System.Security.Claims.ClaimsPrincipal principal) => users.GetUserId(principal);
+
     /// <summary>Creates a confirmed account with a random password, which is returned once and never stored in clear.</summary>
     public async Task<(AccountChange Change, string? Password)> CreateAsync(string email, string actor, CancellationToken cancellationToken)
     {
