@@ -149,7 +149,8 @@ public sealed partial class AdminUsersPageTests
     private static FormUrlEncodedContent Form(string token, params (string Name, string Value)[] fields) =>
         new([new("__RequestVerificationToken", token), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
 
-    private static string FormToken(string html) => WebUtility.HtmlDecode(HiddenToken().Match(html).Groups[1].Value);
+    /// <summary>The antiforgery token a page's forms carry.</summary>
+    internal static string FormToken(string html) => WebUtility.HtmlDecode(HiddenToken().Match(html).Groups[1].Value);
 
     private static string Row(string html, TestUser user)
     {
