@@ -67,6 +67,15 @@ public sealed class Installation : IDisposable
         return result;
     }
 
+    /// <summary>Runs <c>admin add &lt;email&gt; --create</c> and returns the account with the password it printed.</summary>
+    public async Task<TestUser> CreateAdminAsync(string email)
+    {
+        var created = await RunSuccessfullyAsync("admin", "add", email, "--create");
+        var password = System.Text.RegularExpressions.Regex.Match(created.Output, @"^Password: (\S+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+        Assert.AreNotEqual("", password, created.ToString());
+        return new TestUser("", email, password);
+    }
+
     /// <summary>One number from the database, read without changing it.</summary>
     public async Task<long> ScalarAsync(string sql)
     {

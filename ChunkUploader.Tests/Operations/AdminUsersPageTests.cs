@@ -9,7 +9,7 @@ namespace ChunkUploader.Tests.Operations;
 
 /// <summary>The admin users page through real HTTP: usage, quota changes, lock and unlock, the audit trail, and who may see it.</summary>
 [TestClass]
-public sealed partial class AdminUsersPageTests
+public sealed class AdminUsersPageTests
 {
     private static AppFixture App => AppFixture.Shared;
     private const long DefaultQuota = 50L * 1024 * 1024 * 1024;
@@ -60,7 +60,7 @@ public sealed partial class AdminUsersPageTests
     {
         using var admin = await App.NewSessionAsync(admin: true);
         var owner = await App.CreateUserAsync();
-        var token = FormToken(await PageAsync(admin, owner));
+        var token = LoginForm.Token(await PageAsync(admin, owner));
 
         using var set = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/quota", Form(token, ("quota", "2 GiB")));
         var shown = Attribute(Row(await PageAsync(admin, owner), owner), "data-quota");
@@ -89,11 +89,11 @@ public sealed partial class AdminUsersPageTests
     {
         using var admin = await App.NewSessionAsync(admin: true);
         var owner = await App.CreateUserAsync();
-        var token = FormToken(await PageAsync(admin, owner));
+        var token = LoginForm.Token(await PageAsync(admin, owner));
 
         using var locked = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/lock", Form(token));
         var lockedRow = Row(await PageAsync(admin, owner), owner);
-        var refusedSignIn = await LoginRedirectAsync(owner);
+        var refusedSignIn = await LoginForm.SignInRedirectAsync(App.CreateAnonymousClient(), owner);
         using var unlocked = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/unlock", Form(token));
         using var signedIn = await App.SignInAsync(owner);
         using var self = await admin.Client.PostAsync($"Admin/Users/{admin.User.Id}/lock", Form(token));
@@ -113,7 +113,7 @@ public sealed partial class AdminUsersPageTests
     {
         using var admin = await App.NewSessionAsync(admin: true);
         var owner = await App.CreateUserAsync();
-        var token = FormToken(await PageAsync(admin, owner));
+        var token = LoginForm.Token(await PageAsync(admin, owner));
 
         using var noToken = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/lock", new FormUrlEncodedContent([]));
         using var unknown = await admin.Client.PostAsync($"Admin/Users/{Guid.NewGuid()}/lock", Form(token));
@@ -133,24 +133,8 @@ public sealed partial class AdminUsersPageTests
         return html;
     }
 
-    /// <summary>Where a correct sign-in of <paramref name="user"/> sends the browser.</summary>
-    private static async Task<string> LoginRedirectAsync(TestUser user)
-    {
-        using var client = App.CreateAnonymousClient();
-        var token = FormToken(await client.GetStringAsync("Identity/Account/Login"));
-        using var login = await client.PostAsync("Identity/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Email"] = user.Email, ["Input.Password"] = user.Password, ["__RequestVerificationToken"] = token,
-        }));
-        Assert.AreEqual(HttpStatusCode.Redirect, login.StatusCode);
-        return login.Headers.Location!.ToString();
-    }
-
     private static FormUrlEncodedContent Form(string token, params (string Name, string Value)[] fields) =>
         new([new("__RequestVerificationToken", token), .. fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value))]);
-
-    /// <summary>The antiforgery token a page's forms carry.</summary>
-    internal static string FormToken(string html) => WebUtility.HtmlDecode(HiddenToken().Match(html).Groups[1].Value);
 
     private static string Row(string html, TestUser user)
     {
@@ -193,7 +177,4 @@ public sealed partial class AdminUsersPageTests
         return await scope.ServiceProvider.GetRequiredService<AppDbContext>().AuditEvents.AsNoTracking()
             .Where(a => a.Subject == subject.Email && a.Action == action).OrderBy(a => a.Id).ToListAsync();
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex HiddenToken();
 }
