@@ -88,6 +88,13 @@ public sealed class Installation : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(Path.GetDirectoryName(StorageRoot)!, recursive: true); } catch (IOException) { }
+        var folder = Path.GetDirectoryName(StorageRoot)!;
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+            var parent = Path.GetDirectoryName(folder)!;
+            if (!Directory.EnumerateFileSystemEntries(parent).Any()) Directory.Delete(parent);
+        }
+        catch (IOException) { } // another installation of the run is using the shared parent
     }
 }
