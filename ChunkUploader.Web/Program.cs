@@ -1,12 +1,18 @@
 using System.Text.Json.Serialization;
 using ChunkUploader.Web;
+using ChunkUploader.Web.Commands;
+using ChunkUploader.Web.Logging;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Security;
+using ChunkUploader.Web.Services.Operations;
 using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Identity;
 
-var builder = WebApplication.CreateBuilder(args);
+// `dotnet ChunkUploader.Web.dll admin add …` and the other operator commands run on the same configuration and services.
+var command = OperationsCommand.Parse(args);
+var builder = WebApplication.CreateBuilder(command is null ? args : []);
+builder.AddOperations(command);
 
 builder.Services.AddUploadDatabase(builder.Configuration, builder.Environment);
 builder.Services.AddUploads(builder.Configuration);
@@ -50,9 +56,15 @@ var uploadLimits = builder.Configuration.GetSection(UploadOptions.Section).Get<U
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = uploadLimits.MaxRequestBodySize);
 
 var app = builder.Build();
+if (command is not null)
+{
+    Environment.ExitCode = await command.RunAsync(app.Services);
+    return;
+}
 
 await DatabaseInitializer.InitializeAsync(app.Services);
 
+app.UseAccessLog();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Home/Error");

@@ -16,9 +16,13 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Every line the app wrote to standard output, for tests of its logs.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
     /// <summary>
     /// Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>,
-    /// on <paramref name="port"/> when given (a restart where a browser expects it), with extra configuration <paramref name="settings"/>.
+    /// on <paramref name="port"/> when given (a restart where a browser expects it), with extra configuration <paramref name="settings"/>
+    /// (configuration keys such as <c>Upload:ClaimLease</c>, or environment variables such as <c>ASPNETCORE_ENVIRONMENT</c>).
     /// </summary>
     public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user, int? port = null, IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -39,12 +43,12 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) app.Output.Enqueue(line.Data); };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
         using var probe = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)

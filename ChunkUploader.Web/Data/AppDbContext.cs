@@ -10,6 +10,7 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
     public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
     public DbSet<UserQuota> UserQuotas => Set<UserQuota>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -50,8 +51,18 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : Ident
         builder.Entity<UserQuota>(quota =>
         {
             quota.HasKey(q => q.UserId);
+            quota.Property(q => q.UserId).HasMaxLength(450);
             quota.Property(q => q.UpdatedBy).HasMaxLength(256);
-            quota.HasOne<IdentityUser>().WithMany().HasForeignKey(q => q.UserId).OnDelete(DeleteBehavior.Cascade);
+            quota.HasOne<IdentityUser>().WithOne().HasForeignKey<UserQuota>(q => q.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<AuditEvent>(audit =>
+        {
+            audit.Property(a => a.Actor).HasMaxLength(256);
+            audit.Property(a => a.Action).HasMaxLength(64);
+            audit.Property(a => a.Subject).HasMaxLength(1024);
+            audit.Property(a => a.Detail).HasMaxLength(2000);
+            audit.HasIndex(a => a.At);
         });
 
         builder.Entity<UserSession>(session =>

@@ -1,0 +1,107 @@
+using System.Net;
+using ChunkUploader.Tests.Infrastructure;
+
+namespace ChunkUploader.Tests.Operations;
+
+/// <summary>The account commands run as an operator runs them: the built app as a child process on a fresh installation.</summary>
+[TestClass]
+public sealed class AdminCommandTests
+{
+    [TestMethod]
+    public async Task Admin_add_with_create_prints_a_password_that_signs_in_to_the_admin_history()
+    {
+        using var site = new Installation("first-admin");
+        const string email = "first-admin@ops.test";
+
+        await site.RunSuccessfullyAsync("migrate");
+        var admin = await site.CreateAdminAsync(email);
+        var listed = await site.RunSuccessfullyAsync("admin", "list");
+
+        Assert.IsTrue(admin.Password.Length >= 12, admin.Password);
+        StringAssert.Contains(listed.Output, email);
+        Assert.AreEqual(1, await site.ScalarAsync($"SELECT count(*) FROM AuditEvents WHERE Action = 'admin.add' AND Subject = '{email}' AND Actor LIKE 'cli:%'"));
+
+        await using var server = await site.StartServerAsync(new TestUser("", $"seeded-{Guid.NewGuid():N}@ops.test", "Seed-Pass-1234!"));
+        using var session = await AppFixture.SignInAsync(server.BaseAddress, admin);
+        using var history = await session.Client.GetAsync("Admin/Uploads");
+        Assert.AreEqual(HttpStatusCode.OK, history.StatusCode);
+    }
+
+    [TestMethod]
+    public async Task Lock_unlock_and_remove_change_the_account_and_each_leaves_an_audit_event()
+    {
+        using var site = new Installation("accounts");
+        await site.RunSuccessfullyAsync("migrate");
+        await site.RunSuccessfullyAsync("admin", "add", "keeper@ops.test", "--create");
+        await site.RunSuccessfullyAsync("admin", "add", "leaver@ops.test", "--create");
+
+        await site.RunSuccessfullyAsync("user", "lock", "leaver@ops.test");
+        var lockedAt = await site.ScalarAsync("SELECT count(*) FROM AspNetUsers WHERE Email = 'leaver@ops.test' AND LockoutEnd IS NOT NULL");
+        var listedLocked = await site.RunSuccessfullyAsync("admin", "list");
+        await site.RunSuccessfullyAsync("user", "unlock", "leaver@ops.test");
+        var lockedAfterUnlock = await site.ScalarAsync("SELECT count(*) FROM AspNetUsers WHERE Email = 'leaver@ops.test' AND LockoutEnd IS NOT NULL");
+        await site.RunSuccessfullyAsync("admin", "remove", "leaver@ops.test");
+        var lastAdmin = await site.RunAsync("admin", "remove", "keeper@ops.test");
+        var listed = await site.RunSuccessfullyAsync("admin", "list");
+
+        Assert.AreEqual(1, lockedAt);
+        StringAssert.Contains(listedLocked.Output, "leaver@ops.test (locked)");
+        Assert.AreEqual(0, lockedAfterUnlock);
+        Assert.AreEqual(1, lastAdmin.ExitCode, lastAdmin.ToString());
+        StringAssert.Contains(lastAdmin.Error, "last admin");
+        Assert.AreEqual("keeper@ops.test", listed.Output.Trim());
+        foreach (var action in new[] { "user.lock", "user.unlock", "admin.remove" })
+            Assert.AreEqual(1, await site.ScalarAsync($"SELECT count(*) FROM AuditEvents WHERE Action = '{action}' AND Subject = 'leaver@ops.test'"), action);
+    }
+
+    [TestMethod]
+    public async Task Commands_with_bad_arguments_exit_non_zero_with_a_message_and_change_nothing()
+    {
+        using var site = new Installation("bad-arguments");
+        var noDatabase = await site.RunAsync("admin", "list");
+        Assert.AreEqual(1, noDatabase.ExitCode, noDatabase.ToString());
+        StringAssert.Contains(noDatabase.Error, "no database");
+        Assert.IsFalse(File.Exists(site.DatabaseFile), "asking about a missing database does not create one");
+
+        await site.RunSuccessfullyAsync("migrate");
+        await site.RunSuccessfullyAsync("admin", "add", "only-admin@ops.test", "--create");
+        var occupied = site.Sibling("occupied");
+        Directory.CreateDirectory(occupied);
+        await File.WriteAllTextAsync(Path.Combine(occupied, "keep.txt"), "mine");
+        var before = await StateAsync(site);
+
+        (string[] Args, int Exit, string Message)[] cases =
+        [
+            (["admin"], 2, "Unknown or incomplete command"),
+            (["admin", "add"], 2, "Unknown or incomplete command"),
+            (["admin", "add", "not-an-email"], 2, "is not an email address"),
+            (["admin", "add", "x@ops.test", "--sudo"], 2, "Unknown or incomplete command"),
+            (["admin", "add", "nobody@ops.test"], 1, "No account has the email nobody@ops.test"),
+            (["admin", "remove", "nobody@ops.test"], 1, "No account has the email"),
+            (["admin", "remove", "only-admin@ops.test"], 1, "last admin"),
+            (["user", "freeze", "only-admin@ops.test"], 2, "Unknown or incomplete command"),
+            (["user", "lock"], 2, "Unknown or incomplete command"),
+            (["backup"], 2, "Unknown or incomplete command"),
+            (["backup", occupied], 1, "is not empty"),
+            (["restore", site.Sibling("no-such-backup")], 1, "is not a backup"),
+            (["verify", "--fix"], 2, "Unknown or incomplete command"),
+            (["migrate", "down"], 2, "Unknown or incomplete command"),
+        ];
+        foreach (var (args, exit, message) in cases)
+        {
+            var result = await site.RunAsync(args);
+            Assert.AreEqual(exit, result.ExitCode, $"{string.Join(' ', args)}: {result}");
+            StringAssert.Contains(result.Error, message, $"{string.Join(' ', args)}: {result}");
+        }
+
+        Assert.AreEqual(before, await StateAsync(site), "no bad command changed the database");
+        CollectionAssert.AreEqual(new[] { "keep.txt" }, Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName).ToArray());
+        Assert.IsFalse(Directory.Exists(site.Sibling("no-such-backup")));
+    }
+
+    private static async Task<string> StateAsync(Installation site) => string.Join(", ",
+        await site.ScalarAsync("SELECT count(*) FROM AspNetUsers"),
+        await site.ScalarAsync("SELECT count(*) FROM AspNetUserRoles"),
+        await site.ScalarAsync("SELECT count(*) FROM AspNetUsers WHERE LockoutEnd IS NOT NULL"),
+        await site.ScalarAsync("SELECT count(*) FROM AuditEvents"));
+}
