@@ -12,6 +12,9 @@ public sealed class ProductionLoggingTests
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["Logging__LogLevel__Default"] = "Information",
+        // Plain HTTP on loopback, as behind a TLS-terminating proxy; HTTPS itself is proven by the abuse suite's Production test.
+        ["Https__Required"] = "false",
+        ["AllowedHosts"] = "127.0.0.1",
     };
 
     [TestMethod]
