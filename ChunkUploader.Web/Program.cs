@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ChunkUploader.Web;
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Observability;
 using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Identity;
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddUploadDatabase(builder.Configuration, builder.Environment);
 builder.Services.AddUploads(builder.Configuration);
+builder.Services.AddObservability();
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 builder.Services
@@ -63,6 +65,7 @@ app.UseAuthorization();
 app.MapStaticAssets();
 app.MapControllerRoute(name: "default", pattern: "{controller=Home}/{action=Index}/{id?}");
 app.MapRazorPages();
+app.MapObservability();
 
 app.Run();
 

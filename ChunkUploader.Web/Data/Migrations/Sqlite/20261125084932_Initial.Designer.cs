@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace ChunkUploader.Web.Data.Migrations
+namespace ChunkUploader.Web.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(AppDbContext))]
-    [Migration("20261125090808_CompletionMetrics")]
-    partial class CompletionMetrics
+    [DbContext(typeof(SqliteAppDbContext))]
+    [Migration("20261125084932_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -25,9 +25,6 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
-
-                    b.Property<double?>("BytesPerSecond")
-                        .HasColumnType("REAL");
 
                     b.Property<long>("BytesReceived")
                         .HasColumnType("INTEGER");
@@ -52,9 +49,6 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.Property<string>("DeletedBy")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
-
-                    b.Property<double?>("DurationSeconds")
-                        .HasColumnType("REAL");
 
                     b.Property<string>("FailureReason")
                         .HasMaxLength(500)
@@ -106,15 +100,9 @@ namespace ChunkUploader.Web.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BytesPerSecond");
-
-                    b.HasIndex("DurationSeconds");
-
                     b.HasIndex("StartedAt");
 
                     b.HasIndex("Status");
-
-                    b.HasIndex("TotalSize");
 
                     b.HasIndex("UserId", "Identifier")
                         .IsUnique()
