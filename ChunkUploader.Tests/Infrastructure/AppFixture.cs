@@ -12,7 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace ChunkUploader.Tests.Infrastructure;
 
 /// <summary>
-/// The app on a real Kestrel bound to 127.0.0.1, with its own SQLite file and storage root in a temp folder.
+/// The app on a real Kestrel bound to 127.0.0.1, with its own storage root in a temp folder and its own database: a
+/// SQLite file there, or a fresh PostgreSQL database when <see cref="TestDatabase.EnvironmentVariable"/> says so.
 /// One instance serves the whole test run; each test makes its own users, so tests never share uploads.
 /// </summary>
 public sealed partial class AppFixture : WebApplicationFactory<Program>
@@ -33,12 +34,16 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public string ClientFilesDirectory => WorkDirectory + "-client";
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The database the app runs on.</summary>
+    public TestDatabase Database { get; private set; } = null!;
+
     /// <summary>Errors the app logged; the run fails at the end if there are any.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
 
     public static void Start()
     {
         var fixture = new AppFixture();
+        fixture.Database = TestDatabase.ForStorageRootAsync(fixture.StorageRoot).GetAwaiter().GetResult();
         fixture.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         fixture.StartServer();
         var address = fixture.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -61,7 +66,8 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         Directory.CreateDirectory(WorkDirectory);
         builder.UseEnvironment("Testing");
         builder.UseSetting("Storage:Root", StorageRoot);
-        builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(StorageRoot, "app.db")}");
+        builder.UseSetting("Database:Provider", Database.Provider);
+        builder.UseSetting("ConnectionStrings:Default", Database.ConnectionString);
         builder.UseSetting("Upload:MinChunkSize", MinChunkSize.ToString());
         builder.UseSetting("Upload:MaxChunkSize", MaxChunkSize.ToString());
         builder.UseSetting("Upload:PageChunkSize", (256 * 1024).ToString());
@@ -152,6 +158,7 @@ public static class TestRun
         var errors = AppFixture.Shared.ServerErrors.Errors.ToList();
         await BrowserFixture.StopAsync();
         await AppFixture.StopAsync();
+        await PostgresCluster.StopSharedAsync();
         // No request may end in a 500 or any other logged error, whichever test sent it.
         if (errors.Count > 0) throw new InvalidOperationException("The app logged errors during the run:\n" + string.Join("\n", errors));
     }

@@ -1,25 +1,48 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace ChunkUploader.Tests.Infrastructure;
 
+/// <summary>Where a child app process keeps its data, and what else it is told through its environment.</summary>
+/// <param name="StorageRoot">The storage root (shared by instances that share uploads).</param>
+/// <param name="Database">The database it uses; by default the run's choice for <paramref name="StorageRoot"/>.</param>
+/// <param name="Home">Its <c>HOME</c>; instances on different machines have different ones.</param>
+/// <param name="Environment">Further environment variables (configuration keys with <c>__</c>).</param>
+public sealed record AppProcessSettings(
+    string StorageRoot,
+    TestDatabase? Database = null,
+    string? Home = null,
+    IReadOnlyDictionary<string, string>? Environment = null);
+
 /// <summary>
 /// The built app as a separate process on 127.0.0.1, for what an in-process host cannot show: being killed with
-/// SIGKILL mid-request and started again on the same storage and database.
+/// SIGKILL mid-request and started again on the same storage and database, or several instances side by side.
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private AppProcess(Process process, Uri baseAddress) => (_process, BaseAddress) = (process, baseAddress);
+    private AppProcess(Process process, Uri baseAddress, ProcessOutput output) => (_process, BaseAddress, Output) = (process, baseAddress, output);
 
     public Uri BaseAddress { get; }
 
+    /// <summary>Everything the app wrote to its console (its log).</summary>
+    public ProcessOutput Output { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Log lines at Error or Critical level (the console logger prefixes them <c>fail:</c> and <c>crit:</c>).</summary>
+    public IEnumerable<string> LoggedErrors => Output.Lines.Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
+
     /// <summary>Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>.</summary>
-    public static async Task<AppProcess> StartAsync(string storageRoot, TestUser user)
+    public static Task<AppProcess> StartAsync(string storageRoot, TestUser user) =>
+        StartAsync(new AppProcessSettings(storageRoot), user);
+
+    /// <summary>Starts the app in Development, seeding <paramref name="user"/> when given.</summary>
+    public static async Task<AppProcess> StartAsync(AppProcessSettings settings, TestUser? user = null)
     {
-        var port = FreePort();
+        var database = settings.Database ?? await TestDatabase.ForStorageRootAsync(settings.StorageRoot);
+        var port = LoopbackPort.Free();
         var appDll = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [appDll, "--urls", $"http://127.0.0.1:{port}"])
         {
@@ -29,23 +52,38 @@ public sealed class AppProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Storage__Root"] = storageRoot;
-        start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(storageRoot, "app.db")}";
-        start.Environment["Seed__User__Email"] = user.Email;
-        start.Environment["Seed__User__Password"] = user.Password;
+        start.Environment["Storage__Root"] = settings.StorageRoot;
+        start.Environment["Database__Provider"] = database.Provider;
+        start.Environment["ConnectionStrings__Default"] = database.ConnectionString;
+        if (user is not null)
+        {
+            start.Environment["Seed__User__Email"] = user.Email;
+            start.Environment["Seed__User__Password"] = user.Password;
+        }
+        if (settings.Home is not null)
+        {
+            Directory.CreateDirectory(settings.Home);
+            start.Environment["HOME"] = settings.Home;
+        }
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // One line per message, so that an error's level prefix starts a line.
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        foreach (var (key, value) in settings.Environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+
+        var output = new ProcessOutput();
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) => output.Add(line.Data);
+        process.ErrorDataReceived += (_, line) => output.Add(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"));
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}/"), output);
         using var probe = new HttpClient { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited) throw new InvalidOperationException($"The app exited with {process.ExitCode} while starting.");
+            if (process.HasExited) throw new InvalidOperationException($"The app exited with {process.ExitCode} while starting:\n{output}");
             try
             {
                 using var response = await probe.GetAsync("Identity/Account/Login");
@@ -56,7 +94,7 @@ public sealed class AppProcess : IAsyncDisposable
             await Task.Delay(200);
         }
         await app.DisposeAsync();
-        throw new TimeoutException("The app did not start within 60 s.");
+        throw new TimeoutException($"The app did not start within 90 s:\n{output}");
     }
 
     /// <summary>SIGKILL: no shutdown, no flush, no finally blocks.</summary>
@@ -71,12 +109,5 @@ public sealed class AppProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
