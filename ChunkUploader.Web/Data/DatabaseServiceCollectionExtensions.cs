@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace ChunkUploader.Web.Data;
@@ -64,20 +63,4 @@ public static class DatabaseServiceCollectionExtensions
             (RelationalEventId.CommandError, LogLevel.Debug),
             (RelationalEventId.TransactionError, LogLevel.Debug),
             (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
-}
-
-/// <summary>For <c>dotnet ef migrations add</c>: the SQLite model, without starting the app.</summary>
-public sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteAppDbContext>
-{
-    public SqliteAppDbContext CreateDbContext(string[] args) =>
-        new((DbContextOptions<SqliteAppDbContext>)DatabaseServiceCollectionExtensions
-            .UseSqlite(new DbContextOptionsBuilder<SqliteAppDbContext>(), DatabaseServiceCollectionExtensions.DefaultSqliteConnectionString).Options);
-}
-
-/// <summary>For <c>dotnet ef migrations add</c>: the PostgreSQL model; generating a migration never connects.</summary>
-public sealed class PostgreSqlDesignTimeFactory : IDesignTimeDbContextFactory<PostgreSqlAppDbContext>
-{
-    public PostgreSqlAppDbContext CreateDbContext(string[] args) =>
-        new((DbContextOptions<PostgreSqlAppDbContext>)DatabaseServiceCollectionExtensions
-            .UsePostgreSql(new DbContextOptionsBuilder<PostgreSqlAppDbContext>(), "Host=localhost;Database=chunkuploader").Options);
 }
