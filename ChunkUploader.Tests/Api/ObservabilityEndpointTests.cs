@@ -27,18 +27,23 @@ public sealed class ObservabilityEndpointTests
     }
 
     [TestMethod]
-    public async Task The_storage_check_is_unhealthy_when_the_storage_root_is_missing()
+    public async Task The_storage_check_is_unhealthy_while_the_storage_root_cannot_be_reached()
     {
-        var missing = Path.Combine(App.WorkDirectory, "no-such-mount-" + Guid.NewGuid().ToString("N"));
-        var check = new StorageHealthCheck(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = missing }), new ContentRoot(App.WorkDirectory));
+        // A regular file where the root's parent folder should be: like a mount that is gone, no folder can be made there.
+        var blocker = Path.Combine(App.WorkDirectory, "not-a-mount-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(blocker, "");
+        var root = Path.Combine(blocker, "storage");
+        var check = new StorageHealthCheck(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = root }), new ContentRoot(App.WorkDirectory));
         var context = new HealthCheckContext { Registration = new HealthCheckRegistration("storage", check, HealthStatus.Unhealthy, null) };
 
-        var missingResult = await check.CheckHealthAsync(context);
-        Directory.CreateDirectory(missing);
-        var presentResult = await check.CheckHealthAsync(context);
+        var blocked = await check.CheckHealthAsync(context);
+        File.Delete(blocker);
+        var reachable = await check.CheckHealthAsync(context);
 
-        Assert.AreEqual(HealthStatus.Unhealthy, missingResult.Status);
-        Assert.AreEqual(HealthStatus.Healthy, presentResult.Status);
+        Assert.AreEqual(HealthStatus.Unhealthy, blocked.Status);
+        Assert.AreEqual("The storage root is not reachable.", blocked.Description);
+        Assert.AreEqual(HealthStatus.Healthy, reachable.Status);
+        Assert.IsTrue(Directory.Exists(root));
     }
 
     [TestMethod]
