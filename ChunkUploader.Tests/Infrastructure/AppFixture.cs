@@ -92,9 +92,10 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     /// <summary>An HTTP client with its own cookie jar, not signed in.</summary>
     public HttpClient CreateAnonymousClient() => CreateAnonymousClient(BaseAddress);
 
-    public static HttpClient CreateAnonymousClient(Uri baseAddress)
+    /// <summary>A client of <paramref name="baseAddress"/>; given <paramref name="cookies"/>, it shares that cookie jar.</summary>
+    public static HttpClient CreateAnonymousClient(Uri baseAddress, CookieContainer? cookies = null)
     {
-        var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
+        var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
         return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
     }
 
@@ -102,9 +103,10 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public Task<ApiSession> SignInAsync(TestUser user) => SignInAsync(BaseAddress, user);
 
     /// <summary>Signs in to the app at <paramref name="baseAddress"/>, which may be another process.</summary>
-    public static async Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user)
+    /// <param name="cookies">The cookie jar to sign in with, when the caller wants to present the same cookie elsewhere.</param>
+    public static async Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user, CookieContainer? cookies = null)
     {
-        var client = CreateAnonymousClient(baseAddress);
+        var client = CreateAnonymousClient(baseAddress, cookies);
         var loginPage = await client.GetStringAsync("Identity/Account/Login");
         var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -138,7 +140,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
             .Where(path => !path.StartsWith(StorageRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal));
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex HiddenToken();
+    internal static partial Regex HiddenToken();
 
     [GeneratedRegex("data-token=\"([^\"]+)\"")]
     private static partial Regex PageToken();
