@@ -7,7 +7,7 @@ namespace ChunkUploader.Tests.Infrastructure;
 /// <param name="StorageRoot">The storage root (shared by instances that share uploads).</param>
 /// <param name="Database">The database it uses; by default the run's choice for <paramref name="StorageRoot"/>.</param>
 /// <param name="Home">Its <c>HOME</c>; instances on different machines have different ones.</param>
-/// <param name="Environment">Further environment variables (configuration keys with <c>__</c>).</param>
+/// <param name="Environment">Further configuration keys (<c>Section:Key</c> or <c>Section__Key</c>) and their values.</param>
 public sealed record AppProcessSettings(
     string StorageRoot,
     TestDatabase? Database = null,
@@ -34,9 +34,12 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>Log lines at Error or Critical level (the console logger prefixes them <c>fail:</c> and <c>crit:</c>).</summary>
     public IEnumerable<string> LoggedErrors => Output.Lines.Where(line => line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal));
 
-    /// <summary>Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>.</summary>
-    public static Task<AppProcess> StartAsync(string storageRoot, TestUser user) =>
-        StartAsync(new AppProcessSettings(storageRoot), user);
+    /// <summary>
+    /// Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>,
+    /// and further configuration keys (<c>Section:Key</c>) in <paramref name="settings"/>.
+    /// </summary>
+    public static Task<AppProcess> StartAsync(string storageRoot, TestUser user, IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(new AppProcessSettings(storageRoot, Environment: settings), user);
 
     /// <summary>Starts the app in Development, seeding <paramref name="user"/> when given.</summary>
     public static async Task<AppProcess> StartAsync(AppProcessSettings settings, TestUser? user = null)
@@ -69,7 +72,7 @@ public sealed class AppProcess : IAsyncDisposable
         // One line per message, so that an error's level prefix starts a line.
         start.Environment["Logging__Console__FormatterName"] = "simple";
         start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        foreach (var (key, value) in settings.Environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        foreach (var (key, value) in settings.Environment ?? new Dictionary<string, string>()) start.Environment[key.Replace(":", "__")] = value;
 
         var output = new ProcessOutput();
         var process = Process.Start(start)!;

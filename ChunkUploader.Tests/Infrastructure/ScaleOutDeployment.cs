@@ -36,6 +36,9 @@ public sealed class ScaleOutDeployment : IAsyncDisposable
             ["Upload__MaxChunkSize"] = AppFixture.MaxChunkSize.ToString(),
             ["Upload__MaxFileSize"] = AppFixture.MaxFileSize.ToString(),
             ["Upload__PageChunkSize"] = (256 * 1024).ToString(),
+            // Short leases, so that work left by a killed instance is taken over within seconds.
+            ["Upload__ClaimLease"] = "00:00:03",
+            ["Upload__RecoveryInterval"] = "00:00:00.500",
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) settings[key] = value;
 
