@@ -8,11 +8,13 @@ namespace ChunkUploader.Tests.Infrastructure;
 /// <param name="Database">The database it uses; by default the run's choice for <paramref name="StorageRoot"/>.</param>
 /// <param name="Home">Its <c>HOME</c>; instances on different machines have different ones.</param>
 /// <param name="Environment">Further configuration keys (<c>Section:Key</c> or <c>Section__Key</c>) and their values.</param>
+/// <param name="Port">The loopback port to listen on (a restart where a client expects it); a free one when not given.</param>
 public sealed record AppProcessSettings(
     string StorageRoot,
     TestDatabase? Database = null,
     string? Home = null,
-    IReadOnlyDictionary<string, string>? Environment = null);
+    IReadOnlyDictionary<string, string>? Environment = null,
+    int? Port = null);
 
 /// <summary>
 /// The built app as a separate process on 127.0.0.1, for what an in-process host cannot show: being killed with
@@ -36,16 +38,16 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the app in Development (so it seeds <paramref name="user"/>) with its data under <paramref name="storageRoot"/>,
-    /// and further configuration keys (<c>Section:Key</c>) in <paramref name="settings"/>.
+    /// on <paramref name="port"/> when given, with further configuration keys (<c>Section:Key</c>) in <paramref name="settings"/>.
     /// </summary>
-    public static Task<AppProcess> StartAsync(string storageRoot, TestUser user, IReadOnlyDictionary<string, string>? settings = null) =>
-        StartAsync(new AppProcessSettings(storageRoot, Environment: settings), user);
+    public static Task<AppProcess> StartAsync(string storageRoot, TestUser user, int? port = null, IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(new AppProcessSettings(storageRoot, Environment: settings, Port: port), user);
 
     /// <summary>Starts the app in Development, seeding <paramref name="user"/> when given.</summary>
     public static async Task<AppProcess> StartAsync(AppProcessSettings settings, TestUser? user = null)
     {
         var database = settings.Database ?? await TestDatabase.ForStorageRootAsync(settings.StorageRoot);
-        var port = LoopbackPort.Free();
+        var port = settings.Port ?? LoopbackPort.Free();
         var appDll = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [appDll, "--urls", $"http://127.0.0.1:{port}"])
         {
