@@ -64,7 +64,8 @@ public sealed class PostgresCluster
         var dataDirectory = Path.Combine(directory, "data");
         if (RunningAsRoot) await RunAsync("chown", ["postgres:postgres", directory]);
 
-        await RunAsync(Path.Combine(bin, "initdb"), ["-D", dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], asPostgres: true);
+        // The C locale exists everywhere; the machine's own LANG may name a locale that was never generated.
+        await RunAsync(Path.Combine(bin, "initdb"), ["-D", dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"], asPostgres: true);
         var port = LoopbackPort.Free();
         // fsync off: the cluster is thrown away after the run, and the tests are about the app, not about PostgreSQL's
         // durability. Enough connections for two app instances' pools plus the tests' own.
