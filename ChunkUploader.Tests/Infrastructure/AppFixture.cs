@@ -157,11 +157,18 @@ public static class TestRun
     [AssemblyCleanup]
     public static async Task Stop()
     {
-        var errors = AppFixture.Shared.ServerErrors.Errors.ToList();
-        await BrowserFixture.StopAsync();
-        await AppFixture.StopAsync();
-        await PostgresCluster.StopSharedAsync();
-        // No request may end in a 500 or any other logged error, whichever test sent it.
-        if (errors.Count > 0) throw new InvalidOperationException("The app logged errors during the run:\n" + string.Join("\n", errors));
+        try
+        {
+            var errors = AppFixture.Shared.ServerErrors.Errors.ToList();
+            await BrowserFixture.StopAsync();
+            await AppFixture.StopAsync();
+            // No request may end in a 500 or any other logged error, whichever test sent it.
+            if (errors.Count > 0) throw new InvalidOperationException("The app logged errors during the run:\n" + string.Join("\n", errors));
+        }
+        finally
+        {
+            // Also when the app never started: the cluster is a separate process that would outlive the run.
+            await PostgresCluster.StopSharedAsync();
+        }
     }
 }

@@ -55,6 +55,7 @@ public sealed class ScaleOutDeployment : IAsyncDisposable
         catch
         {
             foreach (var task in starting.Where(task => task.IsCompletedSuccessfully)) await task.Result.DisposeAsync();
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
     }
