@@ -3,6 +3,7 @@ using ChunkUploader.Web;
 using ChunkUploader.Web.Commands;
 using ChunkUploader.Web.Logging;
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Observability;
 using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Security;
 using ChunkUploader.Web.Services.Operations;
@@ -16,6 +17,7 @@ builder.AddOperations(command);
 
 builder.Services.AddUploadDatabase(builder.Configuration, builder.Environment);
 builder.Services.AddUploads(builder.Configuration);
+builder.Services.AddObservability();
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 builder.Services
@@ -81,6 +83,7 @@ app.UseAuthorization();
 app.MapStaticAssets();
 app.MapControllerRoute(name: "default", pattern: "{controller=Home}/{action=Index}/{id?}");
 app.MapRazorPages();
+app.MapObservability();
 
 app.Run();
 

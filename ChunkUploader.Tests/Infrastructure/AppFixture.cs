@@ -13,7 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace ChunkUploader.Tests.Infrastructure;
 
 /// <summary>
-/// The app on a real Kestrel bound to 127.0.0.1, with its own SQLite file and storage root in a temp folder.
+/// The app on a real Kestrel bound to 127.0.0.1, with its own storage root in a temp folder and its own database: a
+/// SQLite file there, or a fresh PostgreSQL database when <see cref="TestDatabase.EnvironmentVariable"/> says so.
 /// One instance serves the whole test run; each test makes its own users, so tests never share uploads.
 /// </summary>
 public sealed partial class AppFixture : WebApplicationFactory<Program>
@@ -34,6 +35,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public string ClientFilesDirectory => WorkDirectory + "-client";
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The database the app runs on.</summary>
+    public TestDatabase Database { get; private set; } = null!;
+
     /// <summary>Errors the app logged; the run fails at the end if there are any.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
 
@@ -48,6 +52,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
 
     private static AppFixture StartOnKestrel(AppFixture fixture)
     {
+        fixture.Database = TestDatabase.ForStorageRootAsync(fixture.StorageRoot).GetAwaiter().GetResult();
         fixture.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         fixture.StartServer();
         var address = fixture.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -75,7 +80,8 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         Directory.CreateDirectory(WorkDirectory);
         builder.UseEnvironment("Testing");
         builder.UseSetting("Storage:Root", StorageRoot);
-        builder.UseSetting("ConnectionStrings:Default", $"Data Source={Path.Combine(StorageRoot, "app.db")}");
+        builder.UseSetting("Database:Provider", Database.Provider);
+        builder.UseSetting("ConnectionStrings:Default", Database.ConnectionString);
         builder.UseSetting("Upload:MinChunkSize", MinChunkSize.ToString());
         builder.UseSetting("Upload:MaxChunkSize", MaxChunkSize.ToString());
         builder.UseSetting("Upload:PageChunkSize", (256 * 1024).ToString());
@@ -113,6 +119,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     /// <summary>An HTTP client with its own cookie jar, not signed in.</summary>
     public HttpClient CreateAnonymousClient() => CreateAnonymousClient(BaseAddress);
 
+    /// <summary>A client of <paramref name="baseAddress"/>; given <paramref name="cookies"/>, it shares that cookie jar.</summary>
     public static HttpClient CreateAnonymousClient(Uri baseAddress, CookieContainer? cookies = null)
     {
         var handler = new HttpClientHandler { CookieContainer = cookies ?? new CookieContainer(), AllowAutoRedirect = false, UseCookies = true };
@@ -123,9 +130,10 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public Task<ApiSession> SignInAsync(TestUser user) => SignInAsync(BaseAddress, user);
 
     /// <summary>Signs in to the app at <paramref name="baseAddress"/>, which may be another process.</summary>
-    public static Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user)
+    /// <param name="cookies">The cookie jar to sign in with, when the caller wants to present the same cookie elsewhere.</param>
+    public static Task<ApiSession> SignInAsync(Uri baseAddress, TestUser user, CookieContainer? cookies = null)
     {
-        var cookies = new CookieContainer();
+        cookies ??= new CookieContainer();
         return SignInAsync(CreateAnonymousClient(baseAddress, cookies), user, cookies);
     }
 
@@ -193,7 +201,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public static string FormToken(string page) => HiddenToken().Match(page).Groups[1].Value;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex HiddenToken();
+    internal static partial Regex HiddenToken();
 
     [GeneratedRegex("data-token=\"([^\"]+)\"")]
     private static partial Regex PageToken();
@@ -210,10 +218,18 @@ public static class TestRun
     [AssemblyCleanup]
     public static async Task Stop()
     {
-        var errors = AppFixture.Shared.ServerErrors.Errors.ToList();
-        await BrowserFixture.StopAsync();
-        await AppFixture.StopAsync();
-        // No request may end in a 500 or any other logged error, whichever test sent it.
-        if (errors.Count > 0) throw new InvalidOperationException("The app logged errors during the run:\n" + string.Join("\n", errors));
+        try
+        {
+            var errors = AppFixture.Shared.ServerErrors.Errors.ToList();
+            await BrowserFixture.StopAsync();
+            await AppFixture.StopAsync();
+            // No request may end in a 500 or any other logged error, whichever test sent it.
+            if (errors.Count > 0) throw new InvalidOperationException("The app logged errors during the run:\n" + string.Join("\n", errors));
+        }
+        finally
+        {
+            // Also when the app never started: the cluster is a separate process that would outlive the run.
+            await PostgresCluster.StopSharedAsync();
+        }
     }
 }

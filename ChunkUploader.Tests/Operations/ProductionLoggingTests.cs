@@ -14,6 +14,8 @@ public sealed class ProductionLoggingTests
         ["Logging__LogLevel__Default"] = "Information",
         // Plain HTTP on loopback, as behind a TLS-terminating proxy; HTTPS itself is proven by the abuse suite's Production test.
         ["Https__Required"] = "false",
+        // The test harness asks child processes for single-line plain logs; these tests are about the production format.
+        ["Logging__Console__FormatterName"] = "json",
         ["AllowedHosts"] = "127.0.0.1",
     };
 
@@ -34,7 +36,7 @@ public sealed class ProductionLoggingTests
         Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
         var line = await AccessLineAsync(server, "/Uploads");
 
-        var lines = server.Output.ToList();
+        var lines = server.Output.Lines.ToList();
         foreach (var text in lines) JsonDocument.Parse(text); // every line is one JSON object
         var state = line.GetProperty("State");
         Assert.AreEqual("GET", state.GetProperty("Method").GetString());
@@ -64,8 +66,8 @@ public sealed class ProductionLoggingTests
         using (var login = await client.GetAsync("Identity/Account/Login")) Assert.AreEqual(HttpStatusCode.OK, login.StatusCode);
         await Task.Delay(TimeSpan.FromSeconds(2)); // let any line there would be reach standard output
 
-        Assert.IsTrue(server.Output.Any(l => l.Contains("\"Category\":\"Microsoft.Hosting.Lifetime\"")), "the app does log, as JSON");
-        Assert.IsFalse(server.Output.Any(l => l.Contains("AccessLogMiddleware")), string.Join("\n", server.Output));
+        Assert.IsTrue(server.Output.Lines.Any(l => l.Contains("\"Category\":\"Microsoft.Hosting.Lifetime\"")), "the app does log, as JSON");
+        Assert.IsFalse(server.Output.Lines.Any(l => l.Contains("AccessLogMiddleware")), string.Join("\n", server.Output));
     }
 
     private static async Task<JsonElement> AccessLineAsync(AppProcess server, string path)
@@ -73,7 +75,7 @@ public sealed class ProductionLoggingTests
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            foreach (var text in server.Output.Where(l => l.Contains("AccessLogMiddleware")))
+            foreach (var text in server.Output.Lines.Where(l => l.Contains("AccessLogMiddleware")))
             {
                 var json = JsonDocument.Parse(text).RootElement;
                 if (json.GetProperty("State").GetProperty("Path").GetString() == path) return json.Clone();

@@ -27,7 +27,7 @@ public sealed class BackupFolder(string path)
 
     /// <summary>A context on the snapshot, to read the records exactly as they were when the backup was taken.</summary>
     public AppDbContext OpenDatabase(bool readOnly) =>
-        new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(ConnectionString(DatabaseFile, readOnly)).Options);
+        new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite(ConnectionString(DatabaseFile, readOnly)).Options);
 
     public static string ConnectionString(string file, bool readOnly) => new SqliteConnectionStringBuilder
     {

@@ -1,33 +1,12 @@
-using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Services.History;
 using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.Extensions.Options;
-using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace ChunkUploader.Web.Services.Uploads;
 
 public static class UploadServiceCollectionExtensions
 {
-    /// <summary>The one registration of the database: SQLite, in a file under the content root unless configured otherwise.</summary>
-    public static IServiceCollection AddUploadDatabase(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
-    {
-        var connection = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Default") ?? "Data Source=data/chunkuploader.db");
-        connection.DataSource = Path.GetFullPath(connection.DataSource, environment.ContentRootPath);
-        connection.DefaultTimeout = Math.Max(connection.DefaultTimeout, 30); // writers queue for SQLite's single write lock
-        services.AddDbContext<AppDbContext>(options => options
-            .UseSqlite(connection.ToString())
-            // Unique-key conflicts are how simultaneous requests learn they lost a race, and are handled where they happen;
-            // a failure nobody handles still surfaces as the request's exception.
-            .ConfigureWarnings(warnings => warnings.Log(
-                (RelationalEventId.CommandError, LogLevel.Debug),
-                (RelationalEventId.TransactionError, LogLevel.Debug),
-                (CoreEventId.SaveChangesFailed, LogLevel.Debug))));
-        return services;
-    }
-
     /// <summary>The one registration of the upload pipeline and its storage.</summary>
     public static IServiceCollection AddUploads(this IServiceCollection services, IConfiguration configuration)
     {

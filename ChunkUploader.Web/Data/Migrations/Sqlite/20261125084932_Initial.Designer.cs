@@ -3,63 +3,28 @@ using System;
 using ChunkUploader.Web.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 #nullable disable
 
-namespace ChunkUploader.Web.Data.Migrations
+namespace ChunkUploader.Web.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(AppDbContext))]
-    partial class AppDbContextModelSnapshot : ModelSnapshot
+    [DbContext(typeof(SqliteAppDbContext))]
+    [Migration("20261125084932_Initial")]
+    partial class Initial
     {
-        protected override void BuildModel(ModelBuilder modelBuilder)
+        /// <inheritdoc />
+        protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
-
-            modelBuilder.Entity("ChunkUploader.Web.Data.AuditEvent", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Action")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Actor")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("At")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Detail")
-                        .HasMaxLength(2000)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Subject")
-                        .IsRequired()
-                        .HasMaxLength(1024)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("At");
-
-                    b.ToTable("AuditEvents");
-                });
 
             modelBuilder.Entity("ChunkUploader.Web.Data.Upload", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
-
-                    b.Property<double?>("BytesPerSecond")
-                        .HasColumnType("REAL");
 
                     b.Property<long>("BytesReceived")
                         .HasColumnType("INTEGER");
@@ -85,9 +50,6 @@ namespace ChunkUploader.Web.Data.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
-                    b.Property<double?>("DurationSeconds")
-                        .HasColumnType("REAL");
-
                     b.Property<string>("FailureReason")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
@@ -103,13 +65,6 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.Property<string>("Identifier")
                         .IsRequired()
                         .HasMaxLength(255)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("LeaseOwner")
-                        .HasMaxLength(128)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("LeaseUntil")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("RelativePath")
@@ -145,15 +100,9 @@ namespace ChunkUploader.Web.Data.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("BytesPerSecond");
-
-                    b.HasIndex("DurationSeconds");
-
                     b.HasIndex("StartedAt");
 
                     b.HasIndex("Status");
-
-                    b.HasIndex("TotalSize");
 
                     b.HasIndex("UserId", "Identifier")
                         .IsUnique()
@@ -173,13 +122,7 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.Property<int>("Number")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("ClaimToken")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("LeaseUntil")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("RecordedAt")
+                    b.Property<DateTime>("ReceivedAt")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Size")
@@ -188,58 +131,6 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.HasKey("UploadId", "Number");
 
                     b.ToTable("UploadChunks");
-                });
-
-            modelBuilder.Entity("ChunkUploader.Web.Data.UserQuota", b =>
-                {
-                    b.Property<string>("UserId")
-                        .HasMaxLength(450)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("QuotaBytes")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("UpdatedBy")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("UserId");
-
-                    b.ToTable("UserQuotas");
-                });
-
-            modelBuilder.Entity("ChunkUploader.Web.Data.UserSession", b =>
-                {
-                    b.Property<string>("Id")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("ExpiresAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<byte[]>("Ticket")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
-                    b.Property<DateTime>("UpdatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasMaxLength(450)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ExpiresAt");
-
-                    b.HasIndex("UserId");
-
-                    b.ToTable("UserSessions");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>
@@ -452,24 +343,6 @@ namespace ChunkUploader.Web.Data.Migrations
                     b.HasOne("ChunkUploader.Web.Data.Upload", null)
                         .WithMany("Chunks")
                         .HasForeignKey("UploadId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("ChunkUploader.Web.Data.UserQuota", b =>
-                {
-                    b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
-                        .WithOne()
-                        .HasForeignKey("ChunkUploader.Web.Data.UserQuota", "UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("ChunkUploader.Web.Data.UserSession", b =>
-                {
-                    b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace ChunkUploader.Web.Data.Migrations
+namespace ChunkUploader.Web.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class ClaimsQuotasSessionsAudit : Migration

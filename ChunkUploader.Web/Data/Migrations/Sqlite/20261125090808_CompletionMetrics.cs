@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace ChunkUploader.Web.Data.Migrations
+namespace ChunkUploader.Web.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class CompletionMetrics : Migration

@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Observability;
+using ChunkUploader.Web.Options;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+
+namespace ChunkUploader.Tests.Api;
+
+[TestClass]
+public sealed class ObservabilityEndpointTests
+{
+    private static AppFixture App => AppFixture.Shared;
+
+    [TestMethod]
+    public async Task Healthz_answers_healthy_to_an_anonymous_caller_when_database_and_storage_are_reachable()
+    {
+        using var client = App.CreateAnonymousClient();
+
+        using var response = await client.GetAsync("healthz");
+
+        Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.AreEqual("Healthy", await response.Content.ReadAsStringAsync());
+    }
+
+    [TestMethod]
+    public async Task The_storage_check_is_unhealthy_while_the_storage_root_cannot_be_reached()
+    {
+        // A regular file where the root's parent folder should be: like a mount that is gone, no folder can be made there.
+        var blocker = Path.Combine(App.WorkDirectory, "not-a-mount-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(blocker, "");
+        var root = Path.Combine(blocker, "storage");
+        var check = new StorageHealthCheck(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = root }), new ContentRoot(App.WorkDirectory));
+        var context = new HealthCheckContext { Registration = new HealthCheckRegistration("storage", check, HealthStatus.Unhealthy, null) };
+
+        var blocked = await check.CheckHealthAsync(context);
+        File.Delete(blocker);
+        var reachable = await check.CheckHealthAsync(context);
+
+        Assert.AreEqual(HealthStatus.Unhealthy, blocked.Status);
+        Assert.AreEqual("The storage root is not reachable.", blocked.Description);
+        Assert.AreEqual(HealthStatus.Healthy, reachable.Status);
+        Assert.IsTrue(Directory.Exists(root));
+    }
+
+    [TestMethod]
+    public async Task Metrics_export_the_ChunkUploader_meter_and_request_durations_in_Prometheus_text_format_to_an_anonymous_scraper()
+    {
+        // Any instrument on a meter named ChunkUploader is exported, wherever in the process it is created.
+        using var meter = new Meter(ObservabilityServiceCollectionExtensions.MeterName);
+        var probe = meter.CreateCounter<long>("chunkuploader.test.probes");
+        probe.Add(3);
+        using var client = App.CreateAnonymousClient();
+        (await client.GetAsync("Identity/Account/Login")).Dispose();
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string text;
+        while (true)
+        {
+            using var response = await client.GetAsync("metrics");
+            Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
+            StringAssert.StartsWith(response.Content.Headers.ContentType?.MediaType, "text/plain");
+            text = await response.Content.ReadAsStringAsync();
+            if (text.Contains("chunkuploader_test_probes_total") && text.Contains("http_server_request_duration_seconds_bucket")) break;
+            if (DateTime.UtcNow > deadline) Assert.Fail("The scrape lacked the probe counter or the request duration within 30 s:\n" + text);
+            await Task.Delay(500); // the exporter caches a scrape briefly
+        }
+
+        StringAssert.Contains(text, "# TYPE chunkuploader_test_probes_total counter");
+        StringAssert.Contains(text, "chunkuploader_test_probes_total{otel_scope_name=\"ChunkUploader\"} 3");
+        StringAssert.Contains(text, "http_route=\"Identity/Account/Login\"");
+    }
+
+    private sealed class ContentRoot(string path) : IWebHostEnvironment
+    {
+        public string ContentRootPath { get; set; } = path;
+        public string WebRootPath { get; set; } = path;
+        public string EnvironmentName { get; set; } = Environments.Production;
+        public string ApplicationName { get; set; } = "ChunkUploader.Web";
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+        public IFileProvider WebRootFileProvider { get; set; } = new NullFileProvider();
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace ChunkUploader.Web.Data;
+
+public static class DatabaseServiceCollectionExtensions
+{
+    public const string ConnectionStringName = "Default";
+    public const string DefaultSqliteConnectionString = "Data Source=data/chunkuploader.db";
+
+    /// <summary>The application name every instance protects data under; with the shared key ring it makes their cookies interchangeable.</summary>
+    public const string DataProtectionApplicationName = "ChunkUploader";
+
+    /// <summary>
+    /// The one registration of the database: <c>Database:Provider</c> picks SQLite (a file under the content root unless
+    /// configured otherwise) or PostgreSQL, with <c>ConnectionStrings:Default</c>. Code asks for <see cref="AppDbContext"/>.
+    /// The Data Protection key ring lives in the same database.
+    /// </summary>
+    public static IServiceCollection AddUploadDatabase(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+
+        if (provider == DatabaseProvider.PostgreSQL)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw new InvalidOperationException("Database:Provider is PostgreSQL but ConnectionStrings:Default is not set.");
+            services.AddDbContext<AppDbContext, PostgreSqlAppDbContext>(options => UsePostgreSql(options, connectionString));
+        }
+        else
+        {
+            var sqlite = SqliteConnectionString(connectionString, environment.ContentRootPath);
+            services.AddDbContext<AppDbContext, SqliteAppDbContext>(options => UseSqlite(options, sqlite));
+        }
+
+        services.AddDataProtection()
+            .SetApplicationName(DataProtectionApplicationName)
+            .PersistKeysToDbContext<AppDbContext>();
+        return services;
+    }
+
+    internal static string SqliteConnectionString(string? configured, string contentRoot)
+    {
+        var connection = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(configured) ? DefaultSqliteConnectionString : configured);
+        connection.DataSource = Path.GetFullPath(connection.DataSource, contentRoot);
+        connection.DefaultTimeout = Math.Max(connection.DefaultTimeout, 30); // writers queue for SQLite's single write lock
+        return connection.ToString();
+    }
+
+    internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
+        QuietExpectedFailures(options.UseSqlite(connectionString));
+
+    internal static DbContextOptionsBuilder UsePostgreSql(DbContextOptionsBuilder options, string connectionString) =>
+        QuietExpectedFailures(options.UseNpgsql(connectionString));
+
+    // Unique-key conflicts are how simultaneous requests (and instances) learn they lost a race, and are handled where
+    // they happen; a failure nobody handles still surfaces as the request's exception.
+    private static DbContextOptionsBuilder QuietExpectedFailures(DbContextOptionsBuilder options) =>
+        options.ConfigureWarnings(warnings => warnings.Log(
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.TransactionError, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
+}
