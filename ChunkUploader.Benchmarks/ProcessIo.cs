@@ -1,0 +1,34 @@
+namespace ChunkUploader.Benchmarks;
+
+/// <summary>What Linux says a process has done: bytes it caused to be written to storage and its peak resident memory.</summary>
+public static class ProcessIo
+{
+    /// <summary><c>write_bytes</c> of /proc/&lt;pid&gt;/io: bytes sent to the storage layer (page cache writes count when dirtied).</summary>
+    public static long WriteBytes(int pid) => Field($"/proc/{pid}/io", "write_bytes:");
+
+    /// <summary><c>VmHWM</c> of /proc/&lt;pid&gt;/status in bytes: the resident-set high-water mark.</summary>
+    public static long PeakResidentBytes(int pid) => Field($"/proc/{pid}/status", "VmHWM:") * 1024;
+
+    /// <summary>
+    /// Resets the high-water mark to the current RSS (writing 5 to clear_refs, Linux 4.0+), so that each scenario
+    /// reports its own peak. Returns false when the kernel refuses, and the peak is then cumulative.
+    /// </summary>
+    public static bool ResetPeak(int pid)
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            return true;
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
+    private static long Field(string path, string name)
+    {
+        foreach (var line in File.ReadLines(path))
+            if (line.StartsWith(name, StringComparison.Ordinal))
+                return long.Parse(line[name.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        throw new InvalidDataException($"{path} has no {name}");
+    }
+}
