@@ -6,6 +6,8 @@ using ChunkUploader.Benchmarks;
 
 // dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
+// --profile: after the measured scenarios, repeats three of them under strace and dotnet-trace (not measured: both tools slow the app).
+var profile = args.Contains("--profile");
 // Every scenario is bounded in bytes, files or seconds; this bounds the whole run in time as well.
 using var runTime = new CancellationTokenSource(TimeSpan.FromMinutes(15));
 var cancellationToken = runTime.Token;
@@ -16,7 +18,7 @@ var appDll = await BuiltAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
-const int Steps = 13;
+const int Steps = 10;
 
 async Task<ResultRow> Run(string what, Func<Task<ResultRow>> scenario)
 {
@@ -31,6 +33,7 @@ ResultRow Versus(ResultRow row, ResultRow bare) => rows[rows.IndexOf(row)] = row
 
 const string Password = "Bench-Pass-2026!";
 ResultRow? oneMiBBaseline = null;
+var loadBefore = LoadAverage();
 var peakResets = ProcessIo.ResetPeak(Environment.ProcessId);
 var errorLines = 0;
 Console.WriteLine($"ChunkUploader benchmark ({sizes.Mode}); app: {appDll}");
@@ -68,6 +71,7 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         var many = $"{sizes.Users} users x {sizes.FilesPerUser} files of {sizes.UserFileBytes / BenchSizes.MiB} MiB, 1 MiB chunks";
         Versus(await Run(many, () => scenarios.ManyUsersAsync(many, users, sizes.FilesPerUser, sizes.UserFileBytes)), oneMiBBaseline!);
         foreach (var user in users) user.Client.Dispose();
+        if (profile) await ProfileAsync(app, appTarget);
         errorLines += app.ErrorLines;
     }
 
@@ -92,6 +96,23 @@ await File.WriteAllTextAsync(results, Report(), cancellationToken);
 Console.WriteLine($"Written to {Path.GetRelativePath(repository, results)}");
 return errorLines == 0 ? 0 : 1;
 
+async Task ProfileAsync(AppUnderTest app, Target appTarget)
+{
+    var folder = Path.Combine(repository, "bench", "results", $"profile-{DateTime.UtcNow:yyyy-MM-dd}");
+    var big = BenchFile.Random(Math.Min(sizes.BigFileBytes, 64 * BenchSizes.MiB), BenchSizes.MiB, "profiled.bin");
+    var small = Enumerable.Range(0, 200).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"profiled-{n:000}.jpg")).ToList();
+    foreach (var tool in Profiler.Tools)
+    {
+        Console.WriteLine($"Profiling with {tool} into {Path.GetRelativePath(repository, folder)}");
+        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "chunks-1mib", cancellationToken))
+            await scenarios.OneFileAsync("profiled", appTarget, big.Again());
+        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "probes", cancellationToken))
+            await scenarios.ProbesAsync("profiled", appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency);
+        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "small-files", cancellationToken))
+            await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
+    }
+}
+
 string Report()
 {
     var text = new StringBuilder();
@@ -110,8 +131,11 @@ string Report()
     text.AppendLine($"- Peak RSS: VmHWM of the app process over the scenario ({(peakResets ? "reset before each scenario through clear_refs" : "not resettable here: the peak so far")}).");
     text.AppendLine("- Written / payload byte: write_bytes of /proc/<pid>/io over the scenario, including assembly, hashing and the database, divided by the bytes uploaded.");
     text.AppendLine($"- App log lines at Error or above during the run: {errorLines}.");
+    text.AppendLine($"- Load average (1, 5, 15 min) of the shared machine: {loadBefore} before the run, {LoadAverage()} after.");
     return text.ToString();
 }
+
+static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
 static string RepositoryRoot()
 {
