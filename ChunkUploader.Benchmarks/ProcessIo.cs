@@ -24,6 +24,19 @@ public static class ProcessIo
         catch (UnauthorizedAccessException) { return false; }
     }
 
+    /// <summary>
+    /// User plus system CPU time of the process (utime and stime of /proc/&lt;pid&gt;/stat, in clock ticks of 10 ms): what its
+    /// work cost, whatever else the shared machine was doing meanwhile.
+    /// </summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime 14, stime 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        const double ticksPerSecond = 100;
+        return TimeSpan.FromSeconds((long.Parse(fields[11]) + long.Parse(fields[12])) / ticksPerSecond);
+    }
+
     private static long Field(string path, string name)
     {
         foreach (var line in File.ReadLines(path))

@@ -32,7 +32,7 @@ public sealed class Profiler : IAsyncDisposable
         var summary = Path.Combine(folder, $"{name}.{tool}.txt");
         var output = isTrace ? Path.Combine(folder, $"{name}.nettrace") : summary;
         string[] arguments = isTrace
-            ? ["collect", "-p", pid.ToString(), "--profile", "dotnet-sampled-thread-time", "--duration", "00:00:03:00", "-o", output]
+            ? ["collect", "-p", pid.ToString(), "--profile", "dotnet-sampled-thread-time", "--duration", "00:00:03:00", "--format", "Speedscope", "-o", output]
             : ["-c", "-f", "-p", pid.ToString(), "-o", output];
         var process = Process.Start(new ProcessStartInfo(executable, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true })!;
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
@@ -63,7 +63,9 @@ public sealed class Profiler : IAsyncDisposable
             await process.WaitForExitAsync();
         }
         await File.WriteAllTextAsync(_summary, report.ToString());
+        // The speedscope file (callers and callees, for https://www.speedscope.app) stays beside the summary, uncommitted.
         File.Delete(_output);
+        File.Delete(Path.ChangeExtension(_output, ".etlx"));
     }
 
     private static string? Find(string tool)

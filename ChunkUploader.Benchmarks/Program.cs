@@ -128,6 +128,8 @@ string Report()
     text.AppendLine("- Rate: MiB/s from the first probe to the last chunk's answer; files/s; probe req/s over a fixed time.");
     text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row).");
     text.AppendLine("- Chunk latencies are of the POSTs; the final chunk is the POST answered last, which completes the file.");
+    text.AppendLine("- CPU ms per unit: user + system CPU of the receiving process (/proc/<pid>/stat) per MiB, probe or file; it does not drift with the " +
+                    "machine's load as rates do. The bare baseline runs inside the benchmark, so its figure includes the client's CPU.");
     text.AppendLine($"- Peak RSS: VmHWM of the app process over the scenario ({(peakResets ? "reset before each scenario through clear_refs" : "not resettable here: the peak so far")}).");
     text.AppendLine("- Written / payload byte: write_bytes of /proc/<pid>/io over the scenario, including assembly, hashing and the database, divided by the bytes uploaded.");
     text.AppendLine($"- App log lines at Error or above during the run: {errorLines}.");

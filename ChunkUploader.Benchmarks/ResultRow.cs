@@ -7,6 +7,8 @@ public sealed record ResultRow(string Scenario, string Target, double Rate, stri
     public double? P50Ms { get; init; }
     public double? P99Ms { get; init; }
     public double? FinalChunkMs { get; init; }
+    /// <summary>CPU time of the receiving process per MiB, request or file (the bare baseline's includes the benchmark's client).</summary>
+    public double? CpuMsPerUnit { get; init; }
     public long? PeakRssBytes { get; init; }
     public double? WrittenPerPayloadByte { get; init; }
     public string Note { get; init; } = "";

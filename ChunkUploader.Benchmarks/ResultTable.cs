@@ -7,7 +7,7 @@ namespace ChunkUploader.Benchmarks;
 public static class ResultTable
 {
     private static readonly string[] Headers =
-        ["Scenario", "Target", "Rate", "Ratio to bare", "p50 chunk ms", "p99 chunk ms", "Final chunk ms", "Peak RSS MB", "Written / payload byte", "Note"];
+        ["Scenario", "Target", "Rate", "Ratio to bare", "p50 chunk ms", "p99 chunk ms", "Final chunk ms", "CPU ms per unit", "Peak RSS MB", "Written / payload byte", "Note"];
 
     public static string Text(IReadOnlyList<ResultRow> rows)
     {
@@ -16,7 +16,7 @@ public static class ResultTable
         var text = new StringBuilder();
         foreach (var (row, index) in cells.Select((r, i) => (r, i)))
         {
-            text.AppendLine(string.Join("  ", row.Select((cell, c) => c is 0 or 1 or 9 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c is 0 or 1 or 10 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
             if (index == 0) text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
         }
         return text.ToString();
@@ -26,7 +26,7 @@ public static class ResultTable
     {
         var text = new StringBuilder();
         text.AppendLine("| " + string.Join(" | ", Headers) + " |");
-        text.AppendLine("|" + string.Join("|", Headers.Select((_, c) => c is 0 or 1 or 9 ? "---" : "---:")) + "|");
+        text.AppendLine("|" + string.Join("|", Headers.Select((_, c) => c is 0 or 1 or 10 ? "---" : "---:")) + "|");
         foreach (var row in rows) text.AppendLine("| " + string.Join(" | ", Cells(row)) + " |");
         return text.ToString();
     }
@@ -40,6 +40,7 @@ public static class ResultTable
         Number(row.P50Ms),
         Number(row.P99Ms),
         Number(row.FinalChunkMs),
+        Number(row.CpuMsPerUnit),
         row.PeakRssBytes is { } rss ? (rss / 1e6).ToString("0", CultureInfo.InvariantCulture) : "",
         row.WrittenPerPayloadByte is { } written ? written.ToString("0.00", CultureInfo.InvariantCulture) : "",
         row.Note,

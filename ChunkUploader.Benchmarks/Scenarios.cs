@@ -27,6 +27,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
             P50Ms = run.Chunks.Percentile(50),
             P99Ms = run.Chunks.Percentile(99),
             FinalChunkMs = run.FinalChunk.TotalMilliseconds,
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / (file.Size / (double)BenchSizes.MiB),
             PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
             WrittenPerPayloadByte = window.WrittenBytes / (double)file.Size,
             Note = note,
@@ -53,6 +54,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         });
         return new ResultRow(scenario, target.Name, answered / window.Elapsed.TotalSeconds, "req/s")
         {
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / answered,
             PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
             Note = $"{concurrency} concurrent, {duration.TotalSeconds:0} s",
         };
@@ -80,6 +82,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         }, async () => note = target.IsApp ? await VerifyAsync(target, runs) : "");
         return new ResultRow(scenario, target.Name, files.Count / window.Elapsed.TotalSeconds, "files/s")
         {
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / files.Count,
             P50Ms = latencies.Percentile(50),
             P99Ms = latencies.Percentile(99),
             PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
@@ -115,6 +118,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         var wrong = verified.Where(v => !v.EndsWith(" SHA-256 ok", StringComparison.Ordinal)).ToList();
         return new ResultRow(scenario, users[0].Name, total / (double)BenchSizes.MiB / window.Elapsed.TotalSeconds, "MiB/s")
         {
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / (total / (double)BenchSizes.MiB),
             P50Ms = latencies.Percentile(50),
             P99Ms = latencies.Percentile(99),
             PeakRssBytes = window.PeakRssBytes,
@@ -135,7 +139,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         return matched == runs.Count ? $"{matched}/{runs.Count} SHA-256 ok" : $"SHA-256 MISMATCH or missing: {runs.Count - matched} of {runs.Count}";
     }
 
-    private sealed record Window(TimeSpan Elapsed, long WrittenBytes, long? PeakRssBytes);
+    private sealed record Window(TimeSpan Elapsed, long WrittenBytes, long? PeakRssBytes, TimeSpan Cpu);
 
     /// <summary>
     /// Times <paramref name="work"/>, then lets the receiver finish (<paramref name="settle"/>, not timed) before reading how much it
@@ -147,10 +151,12 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         // Where the kernel refuses the reset the peak is the process's peak so far; Program says so in the results.
         ProcessIo.ResetPeak(pid);
         var writtenBefore = ProcessIo.WriteBytes(pid);
+        var cpuBefore = ProcessIo.CpuTime(pid);
         var started = Stopwatch.GetTimestamp();
         await work();
         var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = ProcessIo.CpuTime(pid) - cpuBefore;
         if (settle is not null) await settle();
-        return new Window(elapsed, ProcessIo.WriteBytes(pid) - writtenBefore, ProcessIo.PeakResidentBytes(pid));
+        return new Window(elapsed, ProcessIo.WriteBytes(pid) - writtenBefore, ProcessIo.PeakResidentBytes(pid), cpu);
     }
 }
