@@ -65,7 +65,7 @@ public sealed class Profiler : IAsyncDisposable
         await File.WriteAllTextAsync(_summary, report.ToString());
         // The speedscope file (callers and callees, for https://www.speedscope.app) stays beside the summary, uncommitted.
         File.Delete(_output);
-        File.Delete(Path.ChangeExtension(_output, ".etlx"));
+        File.Delete(_output + ".etlx");
     }
 
     private static string? Find(string tool)
