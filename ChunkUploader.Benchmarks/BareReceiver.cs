@@ -49,7 +49,7 @@ public sealed class BareReceiver : IAsyncDisposable
             while (await reader.ReadNextSectionAsync(aborted) is { } section)
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || disposition.Name.Value != "file") continue;
-                // The file name is a hash-free stand-in for the identifier: the benchmark's identifiers are already safe names.
+                // The benchmark's identifiers (size-guid) are safe file names; the app sanitises, the baseline need not.
                 await using var file = new FileStream(Path.Combine(root, identifier), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.Asynchronous);
                 file.Position = offset;
                 await section.Body.CopyToAsync(file, 81920, aborted);
