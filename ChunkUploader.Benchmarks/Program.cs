@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using ChunkUploader.Benchmarks;
+
+// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick]
+var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
+// --profile: after the measured scenarios, repeats three of them under strace and dotnet-trace (not measured: both tools slow the app).
+var profile = args.Contains("--profile");
+// Every scenario is bounded in bytes, files or seconds; this bounds the whole run in time as well.
+using var runTime = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+var cancellationToken = runTime.Token;
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; runTime.Cancel(); };
+
+var repository = RepositoryRoot();
+var appDll = await BuiltAppAsync(repository, cancellationToken);
+var rows = new List<ResultRow>();
+var scenarios = new Scenarios(cancellationToken);
+var step = 0;
+const int Steps = 10;
+
+async Task<ResultRow> Run(string what, Func<Task<ResultRow>> scenario)
+{
+    Console.Write($"[{++step,2}/{Steps}] {what} … ");
+    var row = await scenario();
+    rows.Add(row);
+    Console.WriteLine($"{row.Rate.ToString("0.#", CultureInfo.InvariantCulture)} {row.Unit} {row.Note}");
+    return row;
+}
+
+ResultRow Versus(ResultRow row, ResultRow bare) => rows[rows.IndexOf(row)] = row with { Ratio = row.Rate / bare.Rate };
+
+const string Password = "Bench-Pass-2026!";
+ResultRow? oneMiBBaseline = null;
+var loadBefore = LoadAverage();
+var peakResets = ProcessIo.ResetPeak(Environment.ProcessId);
+var errorLines = 0;
+Console.WriteLine($"ChunkUploader benchmark ({sizes.Mode}); app: {appDll}");
+await using (var bare = await BareReceiver.StartAsync(cancellationToken))
+using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
+{
+    var bareTarget = new Target("bare Kestrel", bareClient, Environment.ProcessId, IsApp: false);
+    await using (var app = await AppUnderTest.StartAsync(appDll, new Dictionary<string, string>(), cancellationToken))
+    {
+        using var appClient = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
+        var appTarget = new Target("ChunkUploader", appClient, app.ProcessId, IsApp: true);
+        var size = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file";
+
+        foreach (var chunk in new[] { 1, 5 })
+        {
+            var file = BenchFile.Random(sizes.BigFileBytes, chunk * BenchSizes.MiB, "big.bin");
+            var scenario = $"{size}, {chunk} MiB chunks";
+            var baseline = await Run($"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
+            Versus(await Run($"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again())), baseline);
+            if (chunk == 1) oneMiBBaseline = baseline;
+        }
+
+        var probes = "testChunks probe (signed in)";
+        var bareProbes = await Run($"{probes}, bare", () => scenarios.ProbesAsync(probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
+        Versus(await Run($"{probes}, app", () => scenarios.ProbesAsync(probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency)), bareProbes);
+
+        var small = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
+        var smallFiles = Enumerable.Range(0, sizes.SmallFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
+        var bareSmall = await Run($"{small}, bare", () => scenarios.SmallFilesAsync(small, bareTarget, smallFiles));
+        Versus(await Run($"{small}, app", () => scenarios.SmallFilesAsync(small, appTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall);
+
+        var users = new List<Target>();
+        for (var u = 0; u < sizes.Users; u++)
+            users.Add(new Target("ChunkUploader", await ResumableClient.RegisterAsync(app.BaseAddress, $"bench-user-{u}@bench.local", Password, cancellationToken), app.ProcessId, IsApp: true));
+        var many = $"{sizes.Users} users x {sizes.FilesPerUser} files of {sizes.UserFileBytes / BenchSizes.MiB} MiB, 1 MiB chunks";
+        Versus(await Run(many, () => scenarios.ManyUsersAsync(many, users, sizes.FilesPerUser, sizes.UserFileBytes)), oneMiBBaseline!);
+        foreach (var user in users) user.Client.Dispose();
+        if (profile) await ProfileAsync(app, appTarget);
+        errorLines += app.ErrorLines;
+    }
+
+    // Durable writes off is a second app on its own storage: the option is read at start.
+    await using (var app = await AppUnderTest.StartAsync(appDll, new Dictionary<string, string> { ["Storage:Durable"] = "false" }, cancellationToken))
+    {
+        using var appClient = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
+        var appTarget = new Target("ChunkUploader, Storage:Durable=false", appClient, app.ProcessId, IsApp: true);
+        var file = BenchFile.Random(sizes.BigFileBytes, BenchSizes.MiB, "big.bin");
+        var scenario = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file, 1 MiB chunks";
+        Versus(await Run($"{scenario}, app without fsync", () => scenarios.OneFileAsync(scenario, appTarget, file)), oneMiBBaseline!);
+        errorLines += app.ErrorLines;
+    }
+}
+
+var table = ResultTable.Text(rows);
+Console.WriteLine();
+Console.WriteLine(table);
+var results = Path.Combine(repository, "bench", "results", $"{DateTime.UtcNow:yyyy-MM-dd}{(sizes == BenchSizes.Quick ? "-quick" : "")}.md");
+Directory.CreateDirectory(Path.GetDirectoryName(results)!);
+await File.WriteAllTextAsync(results, Report(), cancellationToken);
+Console.WriteLine($"Written to {Path.GetRelativePath(repository, results)}");
+return errorLines == 0 ? 0 : 1;
+
+async Task ProfileAsync(AppUnderTest app, Target appTarget)
+{
+    var folder = Path.Combine(repository, "bench", "results", $"profile-{DateTime.UtcNow:yyyy-MM-dd}");
+    var big = BenchFile.Random(Math.Min(sizes.BigFileBytes, 64 * BenchSizes.MiB), BenchSizes.MiB, "profiled.bin");
+    var small = Enumerable.Range(0, 200).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"profiled-{n:000}.jpg")).ToList();
+    foreach (var tool in Profiler.Tools)
+    {
+        Console.WriteLine($"Profiling with {tool} into {Path.GetRelativePath(repository, folder)}");
+        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "chunks-1mib", cancellationToken))
+            await scenarios.OneFileAsync("profiled", appTarget, big.Again());
+        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "probes", cancellationToken))
+            await scenarios.ProbesAsync("profiled", appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency);
+        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "small-files", cancellationToken))
+            await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
+    }
+}
+
+string Report()
+{
+    var text = new StringBuilder();
+    text.AppendLine($"# Benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC ({sizes.Mode} run)");
+    text.AppendLine();
+    text.AppendLine($"`dotnet run -c Release --project ChunkUploader.Benchmarks{(sizes == BenchSizes.Quick ? " -- --quick" : "")}` on {Environment.ProcessorCount} cores, " +
+                    $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}. The app runs in Release and Production as a child process on " +
+                    "127.0.0.1 with its own SQLite database and storage, default configuration (durable writes on) but for generous rate limits; " +
+                    "the bare baseline is Kestrel inside the benchmark streaming each chunk's file part to its offset (no fsync). " +
+                    $"One client for both: a testChunks GET then a multipart POST (with `X-Chunk-Checksum`) per chunk, {BenchSizes.InFlight} in flight.");
+    text.AppendLine();
+    text.AppendLine(ResultTable.Markdown(rows));
+    text.AppendLine("- Rate: MiB/s from the first probe to the last chunk's answer; files/s; probe req/s over a fixed time.");
+    text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row).");
+    text.AppendLine("- Chunk latencies are of the POSTs; the final chunk is the POST answered last, which completes the file.");
+    text.AppendLine("- CPU ms per unit: user + system CPU of the receiving process (/proc/<pid>/stat) per MiB, probe or file; it does not drift with the " +
+                    "machine's load as rates do. The bare baseline runs inside the benchmark, so its figure includes the client's CPU.");
+    text.AppendLine($"- Peak RSS: VmHWM of the app process over the scenario ({(peakResets ? "reset before each scenario through clear_refs" : "not resettable here: the peak so far")}).");
+    text.AppendLine("- Written / payload byte: write_bytes of /proc/<pid>/io over the scenario, including assembly, hashing and the database, divided by the bytes uploaded.");
+    text.AppendLine($"- App log lines at Error or above during the run: {errorLines}.");
+    text.AppendLine($"- Load average (1, 5, 15 min) of the shared machine: {loadBefore} before the run, {LoadAverage()} after.");
+    return text.ToString();
+}
+
+static string LoadAverage() => string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+static string RepositoryRoot()
+{
+    for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        if (File.Exists(Path.Combine(folder.FullName, "ChunkUploader.sln"))) return folder.FullName;
+    throw new InvalidOperationException("Run the benchmark from the repository (ChunkUploader.sln not found above it).");
+}
+
+// The project reference builds the app in the benchmark's configuration; built alone, the benchmark builds it here.
+static async Task<string> BuiltAppAsync(string repository, CancellationToken cancellationToken)
+{
+    var dll = Path.Combine(repository, "ChunkUploader.Web", "bin", "Release", "net10.0", "ChunkUploader.Web.dll");
+    if (File.Exists(dll)) return dll;
+    Console.WriteLine("Building ChunkUploader.Web in Release …");
+    using var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", Path.Combine(repository, "ChunkUploader.Web")]))!;
+    await build.WaitForExitAsync(cancellationToken);
+    return build.ExitCode == 0 && File.Exists(dll) ? dll : throw new InvalidOperationException("dotnet build -c Release of ChunkUploader.Web failed.");
+}
+

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+
+namespace ChunkUploader.Benchmarks;
+
+/// <summary>A receiver under measurement: the app (a child process) or the bare baseline (this process).</summary>
+public sealed record Target(string Name, ResumableClient Client, int ProcessId, bool IsApp);
+
+/// <summary>
+/// The scenarios. Each one is bounded in work (a fixed number of bytes, files or seconds) and in time (the run's
+/// cancellation token), and measures the receiving process's disk writes and peak memory over its own window.
+/// </summary>
+public sealed class Scenarios(CancellationToken cancellationToken)
+{
+    private static readonly TimeSpan HashWait = TimeSpan.FromMinutes(2);
+
+    /// <summary>One file in chunks of <see cref="BenchFile.ChunkSize"/>, 3 in flight: MiB/s, chunk latencies, final-chunk latency.</summary>
+    public async Task<ResultRow> OneFileAsync(string scenario, Target target, BenchFile file)
+    {
+        FileRun run = null!;
+        var note = "";
+        var window = await MeasureAsync(target,
+            async () => run = await target.Client.UploadAsync(file, BenchSizes.InFlight, cancellationToken),
+            // The app assembles and hashes after the final answer; its writes count, and the next scenario must not share the CPU with it.
+            async () => note = target.IsApp ? await VerifyAsync(target, [(file, run.UploadId)]) : "");
+        return new ResultRow(scenario, target.Name, file.Size / (double)BenchSizes.MiB / window.Elapsed.TotalSeconds, "MiB/s")
+        {
+            P50Ms = run.Chunks.Percentile(50),
+            P99Ms = run.Chunks.Percentile(99),
+            FinalChunkMs = run.FinalChunk.TotalMilliseconds,
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / (file.Size / (double)BenchSizes.MiB),
+            PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
+            WrittenPerPayloadByte = window.WrittenBytes / (double)file.Size,
+            Note = note,
+        };
+    }
+
+    /// <summary>Signed-in testChunks GETs for a file the server does not hold (the common case: one before every chunk), <paramref name="concurrency"/> at once.</summary>
+    public async Task<ResultRow> ProbesAsync(string scenario, Target target, TimeSpan duration, int concurrency)
+    {
+        var file = BenchFile.Random(10_000, BenchSizes.MiB, "probe.bin");
+        long answered = 0;
+        var window = await MeasureAsync(target, async () =>
+        {
+            var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+            {
+                while (Stopwatch.GetTimestamp() < stopAt)
+                {
+                    await target.Client.ProbeAsync(file, 1, cancellationToken);
+                    Interlocked.Increment(ref answered);
+                }
+            }));
+            return 0;
+        });
+        return new ResultRow(scenario, target.Name, answered / window.Elapsed.TotalSeconds, "req/s")
+        {
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / answered,
+            PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
+            Note = $"{concurrency} concurrent, {duration.TotalSeconds:0} s",
+        };
+    }
+
+    /// <summary>Many one-chunk files, 3 files in flight (each a probe and a POST, as Resumable.js sends a folder): files/s.</summary>
+    public async Task<ResultRow> SmallFilesAsync(string scenario, Target target, IReadOnlyList<BenchFile> files)
+    {
+        var latencies = new Latencies();
+        var runs = new (BenchFile File, Guid? UploadId)[files.Count];
+        var note = "";
+        var window = await MeasureAsync(target, async () =>
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, BenchSizes.InFlight).Select(async _ =>
+            {
+                for (var index = Interlocked.Increment(ref next); index < files.Count; index = Interlocked.Increment(ref next))
+                {
+                    var run = await target.Client.UploadAsync(files[index], 1, cancellationToken);
+                    latencies.AddRange(run.Chunks);
+                    runs[index] = (files[index], run.UploadId);
+                }
+            }));
+            return 0;
+        }, async () => note = target.IsApp ? await VerifyAsync(target, runs) : "");
+        return new ResultRow(scenario, target.Name, files.Count / window.Elapsed.TotalSeconds, "files/s")
+        {
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / files.Count,
+            P50Ms = latencies.Percentile(50),
+            P99Ms = latencies.Percentile(99),
+            PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
+            WrittenPerPayloadByte = window.WrittenBytes / (double)files.Sum(f => f.Size),
+            Note = note,
+        };
+    }
+
+    /// <summary>Several signed-in users at once, each sending its files one after another with 3 chunks in flight: aggregate MiB/s and p99.</summary>
+    public async Task<ResultRow> ManyUsersAsync(string scenario, IReadOnlyList<Target> users, int filesPerUser, long fileBytes)
+    {
+        var latencies = new Latencies();
+        var files = users.Select(_ => Enumerable.Range(0, filesPerUser).Select(n => BenchFile.Random(fileBytes, BenchSizes.MiB, $"user-file-{n}.bin")).ToList()).ToList();
+        var runs = users.Select(_ => new List<(BenchFile, Guid?)>()).ToList();
+        var verified = new List<string>();
+        var window = await MeasureAsync(users[0], async () =>
+        {
+            await Task.WhenAll(users.Select(async (user, u) =>
+            {
+                foreach (var file in files[u])
+                {
+                    var run = await user.Client.UploadAsync(file, BenchSizes.InFlight, cancellationToken);
+                    latencies.AddRange(run.Chunks);
+                    runs[u].Add((file, run.UploadId));
+                }
+            }));
+            return 0;
+        }, async () =>
+        {
+            foreach (var (user, u) in users.Select((user, u) => (user, u))) verified.Add(await VerifyAsync(user, runs[u]));
+        });
+        var total = files.Sum(f => f.Sum(file => file.Size));
+        var wrong = verified.Where(v => !v.EndsWith(" SHA-256 ok", StringComparison.Ordinal)).ToList();
+        return new ResultRow(scenario, users[0].Name, total / (double)BenchSizes.MiB / window.Elapsed.TotalSeconds, "MiB/s")
+        {
+            CpuMsPerUnit = window.Cpu.TotalMilliseconds / (total / (double)BenchSizes.MiB),
+            P50Ms = latencies.Percentile(50),
+            P99Ms = latencies.Percentile(99),
+            PeakRssBytes = window.PeakRssBytes,
+            WrittenPerPayloadByte = window.WrittenBytes / (double)total,
+            Note = wrong.Count == 0 ? $"{users.Count * filesPerUser}/{users.Count * filesPerUser} SHA-256 ok" : string.Join("; ", wrong),
+        };
+    }
+
+    /// <summary>Whether the app's recorded SHA-256 of every upload equals the bytes sent (so a fast but wrong receiver shows).</summary>
+    private async Task<string> VerifyAsync(Target target, IReadOnlyCollection<(BenchFile File, Guid? UploadId)> runs)
+    {
+        var matched = 0;
+        foreach (var (file, uploadId) in runs)
+        {
+            if (uploadId is not { } id) continue;
+            if (await target.Client.WaitForSha256Async(id, HashWait, cancellationToken) == file.Sha256) matched++;
+        }
+        return matched == runs.Count ? $"{matched}/{runs.Count} SHA-256 ok" : $"SHA-256 MISMATCH or missing: {runs.Count - matched} of {runs.Count}";
+    }
+
+    private sealed record Window(TimeSpan Elapsed, long WrittenBytes, long? PeakRssBytes, TimeSpan Cpu);
+
+    /// <summary>
+    /// Times <paramref name="work"/>, then lets the receiver finish (<paramref name="settle"/>, not timed) before reading how much it
+    /// wrote and its peak RSS over the window.
+    /// </summary>
+    private static async Task<Window> MeasureAsync<T>(Target target, Func<Task<T>> work, Func<Task>? settle = null)
+    {
+        var pid = target.ProcessId;
+        // Where the kernel refuses the reset the peak is the process's peak so far; Program says so in the results.
+        ProcessIo.ResetPeak(pid);
+        var writtenBefore = ProcessIo.WriteBytes(pid);
+        var cpuBefore = ProcessIo.CpuTime(pid);
+        var started = Stopwatch.GetTimestamp();
+        await work();
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var cpu = ProcessIo.CpuTime(pid) - cpuBefore;
+        if (settle is not null) await settle();
+        return new Window(elapsed, ProcessIo.WriteBytes(pid) - writtenBefore, ProcessIo.PeakResidentBytes(pid), cpu);
+    }
+}
