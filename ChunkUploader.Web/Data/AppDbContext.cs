@@ -50,6 +50,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
                 .IsUnique()
                 .HasFilter($"\"Status\" IN ({string.Join(", ", UploadStatuses.Live.Select(status => $"'{status}'"))})")
                 .HasDatabaseName("IX_Uploads_Live_UserId_Identifier");
+            // Finds a user's completed upload of a file (a resend or probe after completion) without scanning their history.
+            upload.HasIndex(u => new { u.UserId, u.Identifier, u.Status });
             upload.HasIndex(u => new { u.UserId, u.StartedAt });
             upload.HasIndex(u => u.StartedAt);
             upload.HasIndex(u => u.Status);

@@ -166,8 +166,21 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
         db.UploadChunks.Where(c => c.UploadId == uploadId && c.Number == number && c.ClaimToken == token && c.RecordedAt == null)
             .ExecuteDeleteAsync(cancellationToken);
 
-    public Task<bool> IsChunkRecordedAsync(Guid uploadId, int chunkNumber, CancellationToken cancellationToken) =>
-        db.UploadChunks.AnyAsync(c => c.UploadId == uploadId && c.Number == chunkNumber && c.RecordedAt != null, cancellationToken);
+    /// <summary>The user's live upload with this identifier and whether it holds chunk <paramref name="chunkNumber"/>
+    /// (recorded, or all of them: assembling), in one round trip: the testChunks probe precedes every chunk.</summary>
+    public async Task<(Upload? Upload, bool Held)> ProbeLiveAsync(string userId, string identifier, int chunkNumber, CancellationToken cancellationToken)
+    {
+        var found = await db.Uploads.AsNoTracking()
+            .Where(u => u.UserId == userId && u.Identifier == identifier && UploadStatuses.Live.Contains(u.Status))
+            .Select(u => new
+            {
+                Upload = u,
+                Held = u.Status == UploadStatus.Assembling
+                       || db.UploadChunks.Any(c => c.UploadId == u.Id && c.Number == chunkNumber && c.RecordedAt != null),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        return (found?.Upload, found?.Held ?? false);
+    }
 
     /// <summary>Records a chunk whose bytes are durably on disk, if this request still holds its claim and the upload is
     /// still receiving; returns how many chunks the upload now has, or null when either no longer holds.</summary>

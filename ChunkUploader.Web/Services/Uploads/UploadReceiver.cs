@@ -24,12 +24,9 @@ public sealed partial class UploadReceiver(
     /// <summary>Whether this user already holds this exact chunk: recorded, or part of a file being finished or complete.</summary>
     public async Task<Outcome<bool>> HasChunkAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        if (await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken) is { } upload)
-        {
-            if (UploadLedger.SameShape(upload, request) is { } rejection) return rejection;
-            return upload.Status == UploadStatus.Assembling
-                   || await ledger.IsChunkRecordedAsync(upload.Id, request.ChunkNumber, cancellationToken);
-        }
+        var (upload, held) = await ledger.ProbeLiveAsync(userId, request.Identifier, request.ChunkNumber, cancellationToken);
+        if (upload is not null)
+            return UploadLedger.SameShape(upload, request) is { } rejection ? rejection : held;
         return await ledger.FindCompletedAsync(userId, request, cancellationToken) is not null;
     }
 

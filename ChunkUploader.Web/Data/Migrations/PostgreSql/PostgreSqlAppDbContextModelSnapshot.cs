@@ -169,6 +169,8 @@ namespace ChunkUploader.Web.Data.Migrations.PostgreSql
 
                     b.HasIndex("UserId", "StartedAt");
 
+                    b.HasIndex("UserId", "Identifier", "Status");
+
                     b.ToTable("Uploads");
                 });
 

@@ -162,6 +162,8 @@ namespace ChunkUploader.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("UserId", "StartedAt");
 
+                    b.HasIndex("UserId", "Identifier", "Status");
+
                     b.ToTable("Uploads");
                 });
 
