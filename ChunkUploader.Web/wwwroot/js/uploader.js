@@ -712,6 +712,9 @@
             if (!row.element) mount(row);
             const at = list.children[i];
             if (at !== row.element) list.insertBefore(row.element, at ?? null);
+            // Screen readers hear "row 1,234 of 2,000", not the count of elements that happen to exist.
+            row.element.setAttribute('aria-posinset', String(first + i + 1));
+            row.element.setAttribute('aria-setsize', String(shown.length));
         });
         mounted = wanted;
         list.style.paddingTop = `${first * height}px`;
