@@ -5,6 +5,10 @@
 // of being offline or signed out, and a progress figure that says 100% for a failed file. This script wraps it:
 // every chunk's send() passes a gate (offline, session ended, paused), each retry gets its own wait, and progress is
 // counted from the chunks the server acknowledged.
+//
+// A folder of thousands of files is one batch: each file is a row object, and only the rows near the viewport have
+// an element in the DOM (a virtualised list of fixed-height rows), in a stable order: failures first, then what is
+// moving, then the rest in the order added; finished rows collapse into the batch line.
 (function () {
     'use strict';
 
@@ -20,7 +24,8 @@
     const announcer = document.getElementById('announcer');
     const sessionBanner = document.getElementById('session-ended');
     const offlineBanner = document.getElementById('offline');
-    const rows = new Map();
+    const rows = new Map(); // by Resumable.js's unique identifier
+    const listed = []; // every row, refused ones too, in the order added
     const simultaneousUploads = 3;
     const maxRetries = 10;
     // Answers that will never succeed however often they are repeated: the file fails with the server's words.
@@ -38,7 +43,7 @@
         simultaneousUploads,
         testChunks: true,
         headers: (file, chunk) => chunkHeaders(chunk),
-        preprocess: hashing ? chunk => checksum(chunk) : null,
+        preprocess: chunk => prepare(chunk),
         maxFileSize: Number(config.maxFileSize),
         fileType: extensions,
         permanentErrors,
@@ -58,14 +63,31 @@
         return;
     }
 
-    resumable.assignBrowse(document.getElementById('browse-files'), false);
-    resumable.assignBrowse(document.getElementById('browse-folder'), true);
+    for (const [id, folder] of [['browse-files', false], ['browse-folder', true]]) {
+        const button = document.getElementById(id);
+        resumable.assignBrowse(button, folder);
+        // Caught on the way down to the input, before Resumable.js's own handler, which would add the whole selection
+        // in one task: a folder of 2,000 files stalled the page for over a second that way.
+        button.addEventListener('change', event => {
+            const input = event.target;
+            if (!(input instanceof HTMLInputElement) || input.type !== 'file') return;
+            event.stopPropagation();
+            const files = [...input.files];
+            input.value = '';
+            addInSlices(files, event);
+        }, true);
+    }
+    // Drops are handled here rather than by Resumable.js's assignDrop, which reads only the first 100 entries of a
+    // folder (Chromium's readEntries hands them out 100 at a time) and adds everything in one task.
     const dropZone = document.getElementById('drop-zone');
-    resumable.assignDrop(dropZone);
     dropZone.addEventListener('dragenter', () => dropZone.classList.add('is-over'));
-    dropZone.addEventListener('dragover', () => dropZone.classList.add('is-over'));
+    dropZone.addEventListener('dragover', event => { event.preventDefault(); dropZone.classList.add('is-over'); });
     dropZone.addEventListener('dragleave', () => dropZone.classList.remove('is-over'));
-    dropZone.addEventListener('drop', () => dropZone.classList.remove('is-over'));
+    dropZone.addEventListener('drop', async event => {
+        event.preventDefault();
+        dropZone.classList.remove('is-over');
+        addInSlices(await droppedFiles(event.dataTransfer), event);
+    });
 
     document.getElementById('pause-all').addEventListener('click', () => {
         rows.forEach(row => { if (isActive(row)) pauseRow(row, 'paused'); });
@@ -75,14 +97,50 @@
         rows.forEach(row => { if (row.state === 'paused' && row.pausedBy !== 'session') row.file.pause(false); });
         restart();
     });
-    document.getElementById('toggle-finished').addEventListener('click', event => {
-        event.currentTarget.dataset.touched = 'true';
-        list.classList.toggle('hide-finished');
+    document.getElementById('cancel-all').addEventListener('click', () => {
+        rows.forEach(row => { if (row.file && !['done', 'already', 'cancelled', 'verifying', 'finishing'].includes(row.state)) act(row, 'cancel'); });
+    });
+    document.getElementById('toggle-finished').addEventListener('click', () => {
+        finishedToggled = true;
+        hideFinished = !hideFinished;
+        listChanged = true;
         drawBatch();
     });
     document.getElementById('retry-failed').addEventListener('click', () => {
         rows.forEach(row => { if (row.state === 'failed' && row.file) act(row, 'retry'); });
     });
+
+    /** Hands a selection to Resumable.js a slice at a time, one task each, so that no task grows with the selection. */
+    function addInSlices(files, event) {
+        // Resumable.js took about half a millisecond a file on the 2-core test machine, so 25 files a task.
+        resumable.addFiles(files.splice(0, 25), event);
+        if (files.length > 0) setTimeout(() => addInSlices(files, event), 0);
+    }
+
+    /** The dropped files, folders walked to the end; each file keeps its path in the folder as relativePath. */
+    async function droppedFiles(transfer) {
+        // Entries and files must be taken before the first await: the transfer is emptied once the event is over.
+        const entries = [...transfer.items].map(item => item.webkitGetAsEntry?.()).filter(Boolean);
+        const plain = [...transfer.files];
+        if (entries.length === 0) return plain;
+        const files = [];
+        const walk = async (entry, path) => {
+            if (entry.isFile) {
+                const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+                file.relativePath = path + file.name;
+                files.push(file);
+            } else if (entry.isDirectory) {
+                const reader = entry.createReader();
+                for (let batch; (batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject))).length > 0;)
+                    for (const child of batch) await walk(child, `${path}${entry.name}/`);
+            }
+        };
+        try {
+            for (const entry of entries) await walk(entry, '');
+        } catch { /* a file that vanished or cannot be read: what was found is still added */ }
+        // Files made by a script have no readable entry; they are only in the file list.
+        return files.length > 0 || entries.some(entry => entry.isDirectory) ? files : plain;
+    }
 
     window.addEventListener('offline', goOffline);
     window.addEventListener('online', goOnline);
@@ -95,7 +153,6 @@
         rows.set(file.uniqueIdentifier, row);
         if (offline || sessionEnded) row.pausedBy = offline ? 'network' : 'session';
         setState(row, offline ? 'waiting' : sessionEnded ? 'paused' : 'queued', sessionEnded ? 'Paused: sign in to continue.' : undefined);
-        row.before = checkResume(row);
     });
     resumable.on('filesAdded', () => { showBatch(); resumable.upload(); });
     // Fired right after Resumable.js creates each chunk object (also when a retry rebuilds them): the newest is gated.
@@ -124,8 +181,10 @@
                 park(chunk);
                 return;
             }
-            // With testChunks, a tested chunk whose checksum is ready goes out as a POST rather than a probe.
-            const posting = chunk.tested && (chunk.preprocessState === 2 || !hashing);
+            // With testChunks, a tested chunk whose preprocessing is done goes out as a POST rather than a probe.
+            const posting = chunk.tested && chunk.preprocessState === 2;
+            const row = rows.get(chunk.fileObj.uniqueIdentifier);
+            if (row) row.started = true;
             send.call(chunk);
             if (chunk.xhr && !chunk.xhr.watched) watch(chunk, chunk.xhr, posting);
         };
@@ -271,11 +330,22 @@
         setState(row, 'retrying', `${why}; retrying in ${Math.round(wait / 1000)} s (attempt ${chunk.retries + 2} of ${maxRetries + 1})…`);
     }
 
-    // --- integrity ---
+    // --- before a chunk's probe: what the server holds, and the chunk's checksum ---
 
-    async function checksum(chunk) {
+    /**
+     * Resumable.js's preprocess hook, run before a chunk is probed. A file of several chunks first asks the server
+     * what it holds (once, when its first chunk starts, not when it is added: a folder of thousands would otherwise
+     * send thousands of status requests at once), so the row can say it resumes. A one-chunk file cannot be half
+     * there; its probe says whether it is already uploaded.
+     */
+    async function prepare(chunk) {
+        const row = rows.get(chunk.fileObj.uniqueIdentifier);
+        if (row && row.file && row.file.chunks.length > 1) {
+            row.before ??= checkResume(row);
+            await row.before;
+        }
         try {
-            if (!chunk.checksum) {
+            if (hashing && !chunk.checksum) {
                 const bytes = await chunk.fileObj.file.slice(chunk.startByte, chunk.endByte).arrayBuffer();
                 chunk.checksum = toBase64(await crypto.subtle.digest('SHA-256', bytes));
             }
@@ -298,20 +368,39 @@
 
     // --- rows ---
 
+    /** A row is data; its element exists only while it is near the viewport (see renderWindow). */
     function createRow(name, path, size) {
-        const element = template.content.firstElementChild.cloneNode(true);
         const row = {
-            element,
+            index: listed.length,
             name,
+            label: path && path !== name ? path : name,
             size,
             state: 'queued',
+            detail: '',
+            percent: 0,
+            sha: '',
             samples: [],
             held: new Set(),
             posted: 0,
+            element: null,
+            ui: null,
+        };
+        listed.push(row);
+        listChanged = true;
+        return row;
+    }
+
+    function mount(row) {
+        const element = template.content.firstElementChild.cloneNode(true);
+        row.element = element;
+        row.ui = {
             bar: element.querySelector('.progress-bar'),
             progressBox: element.querySelector('.progress'),
-            stateBadge: element.querySelector('.file-state'),
+            badge: element.querySelector('.file-state'),
             detail: element.querySelector('.file-detail'),
+            done: element.querySelector('.file-done'),
+            link: element.querySelector('.file-link'),
+            sha: element.querySelector('.file-sha'),
             buttons: {
                 pause: element.querySelector('.file-pause'),
                 resume: element.querySelector('.file-resume'),
@@ -319,15 +408,53 @@
                 cancel: element.querySelector('.file-cancel'),
             },
         };
-        element.querySelector('.file-name').textContent = path && path !== name ? path : name;
-        element.querySelector('.file-size').textContent = formatBytes(size);
-        row.progressBox.setAttribute('aria-label', `Progress of ${name}`);
-        for (const [action, button] of Object.entries(row.buttons)) {
-            button.setAttribute('aria-label', `${button.textContent} ${name}`);
+        const label = element.querySelector('.file-name');
+        label.textContent = row.label;
+        label.title = row.label;
+        element.querySelector('.file-size').textContent = formatBytes(row.size);
+        row.ui.progressBox.setAttribute('aria-label', `Progress of ${row.name}`);
+        for (const [action, button] of Object.entries(row.ui.buttons)) {
+            button.setAttribute('aria-label', `${button.textContent} ${row.name}`);
             button.addEventListener('click', () => act(row, action));
         }
-        list.appendChild(element);
-        return row;
+        paint(row);
+    }
+
+    /** Writes the row's data into its element, when it has one; only what changed is touched. */
+    function paint(row) {
+        const ui = row.ui;
+        if (!ui) return;
+        const state = row.state;
+        const [label, style] = labels[state];
+        setText(ui.badge, label);
+        ui.badge.className = `file-state badge ${style}`;
+        row.element.dataset.state = state;
+        setText(ui.detail, row.detail);
+        ui.detail.title = row.detail;
+        const percent = `${row.percent}%`;
+        if (ui.bar.style.width !== percent) {
+            ui.bar.style.width = percent;
+            ui.bar.textContent = percent;
+            ui.progressBox.setAttribute('aria-valuenow', String(row.percent));
+        }
+        ui.bar.classList.toggle('bg-danger', state === 'failed' || state === 'refused');
+        ui.bar.classList.toggle('bg-success', state === 'done' || state === 'already');
+
+        const finished = ['done', 'already', 'failed', 'refused', 'cancelled', 'verifying', 'finishing'].includes(state);
+        ui.buttons.pause.hidden = finished || state === 'paused' || state === 'waiting';
+        ui.buttons.resume.hidden = state !== 'paused' || row.pausedBy === 'session';
+        ui.buttons.retry.hidden = state !== 'failed' || !row.file;
+        ui.buttons.cancel.hidden = (finished && state !== 'failed') || !row.file;
+        ui.done.hidden = !row.uploadId;
+        if (row.uploadId) ui.link.href = config.history + row.uploadId;
+        setText(ui.sha, row.sha || 'computing…');
+    }
+
+    function setText(element, text) { if (element.textContent !== text) element.textContent = text; }
+
+    function setDetail(row, text) {
+        row.detail = text;
+        paint(row);
     }
 
     function act(row, action) {
@@ -346,11 +473,15 @@
         } else if (action === 'cancel') {
             file.cancel();
             setState(row, 'cancelled', 'Cancelled; the server deletes what it had received.');
-            fetch(`${config.target}?resumableIdentifier=${encodeURIComponent(file.uniqueIdentifier)}`, {
-                method: 'DELETE',
-                headers: { RequestVerificationToken: token },
-                credentials: 'same-origin',
-            }).catch(() => { /* nothing held, or offline: the server's cleanup will remove it */ });
+            // A file that never sent a request has nothing on the server: cancelling a batch of thousands of queued
+            // files sends no request for them.
+            if (row.started) {
+                fetch(`${config.target}?resumableIdentifier=${encodeURIComponent(file.uniqueIdentifier)}`, {
+                    method: 'DELETE',
+                    headers: { RequestVerificationToken: token },
+                    credentials: 'same-origin',
+                }).catch(() => { /* nothing held, or offline: the server's cleanup will remove it */ });
+            }
         }
         updateBatch();
     }
@@ -373,7 +504,7 @@
         const held = await serverStatus(row.file.uniqueIdentifier);
         if (held && held.status !== 'Complete' && held.chunksReceived > 0 && isActive(row)) {
             row.resuming = `Resuming: ${held.chunksReceived} of ${held.totalChunks} chunks are already on the server.`;
-            row.detail.textContent = row.resuming;
+            setDetail(row, row.resuming);
             announce(`${row.name}: ${row.resuming}`);
         }
         return held;
@@ -442,7 +573,7 @@
             parts.push(`${formatBytes(speed)}/s`);
             parts.push(`${formatDuration((row.size - bytes) / speed)} left`);
         }
-        row.detail.textContent = parts.join(' · ');
+        setDetail(row, parts.join(' · '));
         updateBatch();
     }
 
@@ -464,12 +595,7 @@
         waitForHash(row);
     }
 
-    function linkRow(row) {
-        if (!row.uploadId) return;
-        const done = row.element.querySelector('.file-done');
-        done.querySelector('.file-link').href = config.history + row.uploadId;
-        done.hidden = false;
-    }
+    function linkRow(row) { paint(row); }
 
     async function waitForHash(row) {
         const deadline = Date.now() + 10 * 60 * 1000;
@@ -481,7 +607,8 @@
                     if (upload.status === 'Assembling' && row.state === 'verifying') setState(row, 'finishing', 'Finishing…');
                     if (upload.status === 'Complete' && row.state === 'finishing') setState(row, 'verifying', 'All bytes are on the server; computing its SHA-256…');
                     if (upload.sha256) {
-                        row.element.querySelector('.file-sha').textContent = upload.sha256;
+                        row.sha = upload.sha256;
+                        paint(row);
                         if (row.state !== 'already') setState(row, 'done', `Complete · ${formatBytes(upload.totalSize)}`);
                         return;
                     }
@@ -513,33 +640,90 @@
     function setState(row, state, detail) {
         const changed = row.state !== state;
         row.state = state;
-        const [label, style] = labels[state];
-        row.stateBadge.textContent = label;
-        row.stateBadge.className = `file-state badge ${style}`;
-        row.element.dataset.state = state;
-        if (detail !== undefined) row.detail.textContent = detail;
-        else if (state === 'paused') row.detail.textContent = 'Paused.';
-        if (row.file || state === 'done') setBar(row, shownBytes(row));
-        row.bar.classList.toggle('bg-danger', state === 'failed' || state === 'refused');
-        row.bar.classList.toggle('bg-success', state === 'done' || state === 'already');
-
-        const finished = ['done', 'already', 'failed', 'refused', 'cancelled', 'verifying', 'finishing'].includes(state);
-        row.buttons.pause.hidden = finished || state === 'paused' || state === 'waiting';
-        row.buttons.resume.hidden = state !== 'paused' || row.pausedBy === 'session';
-        row.buttons.retry.hidden = state !== 'failed' || !row.file;
-        row.buttons.cancel.hidden = (finished && state !== 'failed') || !row.file;
+        if (detail !== undefined) row.detail = detail;
+        else if (state === 'paused') row.detail = 'Paused.';
+        if (row.file || state === 'done') row.percent = percentOf(row, shownBytes(row));
+        if (changed) listChanged = true;
+        paint(row);
         if (changed && ['done', 'already', 'failed', 'refused', 'paused', 'cancelled', 'waiting'].includes(state))
-            announce(`${row.name}: ${label}. ${row.detail.textContent}`);
+            announce(`${row.name}: ${labels[state][0]}. ${row.detail}`);
         updateBatch();
     }
 
     function setBar(row, bytes) {
+        row.percent = percentOf(row, bytes);
+        paint(row);
+    }
+
+    function percentOf(row, bytes) {
         // Whole numbers and floor, so that a file is at 100% only when every byte is held, and the percent is the
         // one the server's own figures give.
-        const percent = row.size > 0 ? Math.floor(Math.min(Math.max(bytes, 0), row.size) * 100 / row.size) : 100;
-        row.bar.style.width = `${percent}%`;
-        row.bar.textContent = `${percent}%`;
-        row.progressBox.setAttribute('aria-valuenow', String(percent));
+        return row.size > 0 ? Math.floor(Math.min(Math.max(bytes, 0), row.size) * 100 / row.size) : 100;
+    }
+
+    // --- the list: only rows near the viewport are in the DOM ---
+
+    const overscan = 25; // rows kept above and below the viewport, so that scrolling shows no gap
+    const maxRendered = 150; // whatever the viewport's height
+    let shown = []; // the rows the list shows, in its order
+    let mounted = [];
+    let listChanged = false;
+    let hideFinished = false;
+    let finishedToggled = false;
+    let rowHeight = 0; // measured from a rendered row: fixed by the stylesheet, but in rem
+    let windowFrame = 0;
+
+    /** Failures first, then what is moving, then the rest; within each group the order the files were added. */
+    function group(row) {
+        if (row.state === 'failed' || row.state === 'refused') return 0;
+        return ['uploading', 'retrying', 'waiting', 'finishing', 'verifying'].includes(row.state) ? 1 : 2;
+    }
+
+    function arrangeList() {
+        listChanged = false;
+        shown = listed.filter(row => !(hideFinished && (row.state === 'done' || row.state === 'already')))
+            .sort((a, b) => group(a) - group(b) || a.index - b.index);
+        renderWindow();
+    }
+
+    function scheduleWindow() {
+        if (!windowFrame) windowFrame = requestAnimationFrame(() => { windowFrame = 0; renderWindow(); });
+    }
+
+    window.addEventListener('scroll', scheduleWindow, { passive: true });
+    window.addEventListener('resize', () => { rowHeight = 0; scheduleWindow(); });
+
+    /** Mounts the rows in or near the viewport, in order, and stands in for the others with the list's height. */
+    function renderWindow() {
+        const height = rowHeight || 140;
+        const top = list.getBoundingClientRect().top;
+        const first = Math.min(Math.max(0, Math.floor(-top / height) - overscan), shown.length);
+        const last = Math.min(shown.length, Math.max(first, Math.ceil((window.innerHeight - top) / height) + overscan), first + maxRendered);
+        const wanted = shown.slice(first, last);
+        const keep = new Set(wanted);
+        mounted.forEach(row => {
+            if (keep.has(row)) return;
+            row.element.remove();
+            row.element = null;
+            row.ui = null;
+        });
+        // Rows are moved only when their place changed, so that a focused button keeps its focus otherwise.
+        wanted.forEach((row, i) => {
+            if (!row.element) mount(row);
+            const at = list.children[i];
+            if (at !== row.element) list.insertBefore(row.element, at ?? null);
+            // Screen readers hear "row 1,234 of 2,000", not the count of elements that happen to exist.
+            row.element.setAttribute('aria-posinset', String(first + i + 1));
+            row.element.setAttribute('aria-setsize', String(shown.length));
+        });
+        mounted = wanted;
+        list.style.paddingTop = `${first * height}px`;
+        list.style.height = `${shown.length * height}px`;
+        if (!rowHeight && wanted.length > 0) {
+            const element = wanted[0].element;
+            rowHeight = element.getBoundingClientRect().height + parseFloat(getComputedStyle(element).marginBottom);
+            if (Math.abs(rowHeight - height) > 0.5) renderWindow();
+        }
     }
 
     function showBatch() { document.getElementById('batch').hidden = false; updateBatch(); }
@@ -557,19 +741,21 @@
     function drawBatch() {
         const counts = {};
         let total = 0, held = 0;
-        rows.forEach(row => {
+        listed.forEach(row => {
             counts[row.state] = (counts[row.state] || 0) + 1;
             if (row.file && row.state !== 'cancelled') { total += row.size; held += shownBytes(row); }
         });
         const count = state => counts[state] || 0;
         const percent = total > 0 ? Math.floor(held * 100 / total) : 0;
         const finished = count('done') + count('already');
-        const parts = [`${finished} of ${plural(rows.size, 'file')} done`];
+        const parts = [`${finished} of ${plural(listed.length, 'file')} done`];
         const failed = count('failed') + count('refused');
         if (failed) parts.push(`${failed} failed`);
         if (count('uploading') + count('retrying')) parts.push(`${count('uploading') + count('retrying')} uploading`);
         if (count('paused') + count('waiting')) parts.push(`${count('paused') + count('waiting')} paused or waiting`);
+        if (count('finishing') + count('verifying')) parts.push(`${count('finishing') + count('verifying')} finishing`);
         if (count('queued')) parts.push(`${count('queued')} queued`);
+        if (count('cancelled')) parts.push(`${count('cancelled')} cancelled`);
 
         const now = performance.now();
         batchSamples.push({ now, held });
@@ -582,11 +768,16 @@
         document.getElementById('batch-bar').style.width = `${percent}%`;
         document.getElementById('batch-progress').setAttribute('aria-valuenow', String(percent));
         document.getElementById('retry-failed').hidden = failed === 0;
+        document.getElementById('cancel-all').hidden = listed.length - finished - failed - count('cancelled') === 0;
         const toggle = document.getElementById('toggle-finished');
         toggle.hidden = finished === 0;
         // A long batch hides its finished rows by itself, once; the button shows them again.
-        if (rows.size > 100 && !toggle.dataset.touched) list.classList.add('hide-finished');
-        toggle.textContent = list.classList.contains('hide-finished') ? `Show ${plural(finished, 'finished file')}` : 'Hide finished files';
+        if (listed.length > 100 && !finishedToggled && !hideFinished) {
+            hideFinished = true;
+            listChanged = true;
+        }
+        toggle.textContent = hideFinished ? `Show ${plural(finished, 'finished file')}` : 'Hide finished files';
+        if (listChanged) arrangeList();
     }
 
     function plural(count, noun) { return `${count} ${noun}${count === 1 ? '' : 's'}`; }
