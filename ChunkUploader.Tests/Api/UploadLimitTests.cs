@@ -1,6 +1,7 @@
 using System.Net;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Services.Uploads;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -83,6 +84,19 @@ public sealed class UploadLimitTests
         Assert.AreEqual(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
         StringAssert.Contains(await refused.Content.ReadAsStringAsync(), "30720 chunks");
         Assert.AreEqual(0, (await session.UploadsAsync()).GetProperty("totalCount").GetInt32());
+    }
+
+    [TestMethod]
+    public async Task The_upload_page_shows_the_users_usage_against_their_quota()
+    {
+        using var session = await App.NewSessionAsync();
+        await SetQuotaAsync(session.User.Id, 10_000);
+        await session.UploadAsync(TestFile.Random(6000, 1024, "counted.bin"));
+
+        var page = System.Net.WebUtility.HtmlDecode(await session.Client.GetStringAsync(""));
+
+        StringAssert.Contains(page, $"{ByteSize.Format(6000)} of {ByteSize.Format(10_000)} used");
+        StringAssert.Contains(page, $"({ByteSize.Format(4000)} left)");
     }
 
     private static async Task SetQuotaAsync(string userId, long bytes)
