@@ -4,24 +4,35 @@ namespace ChunkUploader.Benchmarks;
 
 /// <summary>
 /// Attaches a profiler to the app for one scenario (<c>--profile</c>): <c>strace -c -f</c> for where the system calls go,
-/// or <c>dotnet-trace</c> (sampled thread time) reported as the top methods. Stopped with SIGINT, as at a terminal,
-/// so that each tool writes its summary.
+/// or <c>perf record</c> (on-CPU samples, JIT-compiled methods named through the runtime's perf map) reported as the
+/// hottest symbols. Stopped with SIGINT, as at a terminal, so that each tool writes its summary.
 /// </summary>
 public sealed class Profiler : IAsyncDisposable
 {
     private readonly Process _tool;
     private readonly string _output;
     private readonly string _summary;
-    private readonly bool _isTrace;
+    private readonly bool _isPerf;
 
-    private Profiler(Process tool, string output, string summary, bool isTrace) => (_tool, _output, _summary, _isTrace) = (tool, output, summary, isTrace);
+    private Profiler(Process tool, string output, string summary, bool isPerf) => (_tool, _output, _summary, _isPerf) = (tool, output, summary, isPerf);
 
-    public static readonly string[] Tools = ["strace", "dotnet-trace"];
+    public static readonly string[] Tools = ["strace", "perf"];
+
+    /// <summary>
+    /// What the app needs for perf to name its methods: a perf map of JIT-compiled code, code mapped where the map says
+    /// (no write-xor-execute double mapping), and no precompiled (ReadyToRun) framework code, which perf cannot name.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> AppSettings = new Dictionary<string, string>
+    {
+        ["DOTNET_PerfMapEnabled"] = "1",
+        ["DOTNET_EnableWriteXorExecute"] = "0",
+        ["DOTNET_ReadyToRun"] = "0",
+    };
 
     /// <summary>Starts <paramref name="tool"/> on <paramref name="pid"/>; null (and a message) when the tool is not installed.</summary>
     public static async Task<Profiler?> AttachAsync(string tool, int pid, string folder, string name, CancellationToken cancellationToken)
     {
-        var isTrace = tool == "dotnet-trace";
+        var isPerf = tool == "perf";
         var executable = Find(tool);
         if (executable is null)
         {
@@ -30,16 +41,16 @@ public sealed class Profiler : IAsyncDisposable
         }
         Directory.CreateDirectory(folder);
         var summary = Path.Combine(folder, $"{name}.{tool}.txt");
-        var output = isTrace ? Path.Combine(folder, $"{name}.nettrace") : summary;
-        string[] arguments = isTrace
-            ? ["collect", "-p", pid.ToString(), "--profile", "dotnet-sampled-thread-time", "--duration", "00:00:03:00", "--format", "Speedscope", "-o", output]
+        var output = isPerf ? Path.Combine(folder, $"{name}.perf.data") : summary;
+        string[] arguments = isPerf
+            ? ["record", "-F", "499", "-g", "-p", pid.ToString(), "-o", output]
             : ["-c", "-f", "-p", pid.ToString(), "-o", output];
         var process = Process.Start(new ProcessStartInfo(executable, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true })!;
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
         _ = process.StandardError.ReadToEndAsync(cancellationToken);
         // Both tools need a moment to attach; what happens before they do is not profiled.
-        await Task.Delay(TimeSpan.FromSeconds(isTrace ? 3 : 1), cancellationToken);
-        return new Profiler(process, output, summary, isTrace);
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        return new Profiler(process, output, summary, isPerf);
     }
 
     public async ValueTask DisposeAsync()
@@ -49,23 +60,22 @@ public sealed class Profiler : IAsyncDisposable
         try { await _tool.WaitForExitAsync(stopped.Token); }
         catch (OperationCanceledException) { _tool.Kill(entireProcessTree: true); }
         _tool.Dispose();
-        if (!_isTrace || !File.Exists(_output)) return;
+        if (!_isPerf || !File.Exists(_output)) return;
 
-        // Exclusive and inclusive top methods: where the threads were, and under which of the app's calls.
+        // Self time by symbol, then time under each symbol (callers included): where the CPU went, and below which of the app's calls.
         var report = new System.Text.StringBuilder();
-        string[][] modes = [["-n", "30"], ["-n", "40", "--inclusive"]];
+        string[][] modes = [["--no-children"], ["--children"]];
         foreach (var mode in modes)
         {
-            string[] arguments = ["report", _output, "topN", .. mode];
-            var start = new ProcessStartInfo(Find("dotnet-trace")!, arguments) { RedirectStandardOutput = true };
+            string[] arguments = ["report", "-i", _output, "--stdio", "--sort", "symbol", "-g", "none", "--percent-limit", "0.7", .. mode];
+            var start = new ProcessStartInfo(Find("perf")!, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
             using var process = Process.Start(start)!;
+            _ = process.StandardError.ReadToEndAsync();
             report.AppendLine(await process.StandardOutput.ReadToEndAsync());
             await process.WaitForExitAsync();
         }
         await File.WriteAllTextAsync(_summary, report.ToString());
-        // The speedscope file (callers and callees, for https://www.speedscope.app) stays beside the summary, uncommitted.
         File.Delete(_output);
-        File.Delete(_output + ".etlx");
     }
 
     private static string? Find(string tool)

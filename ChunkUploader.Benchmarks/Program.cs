@@ -4,10 +4,13 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ChunkUploader.Benchmarks;
 
-// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick]
+// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|probe|small|users|nofsync]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
-// --profile: after the measured scenarios, repeats three of them under strace and dotnet-trace (not measured: both tools slow the app).
+// --profile: after the measured scenarios, repeats three of them under strace and perf (not measured: both tools slow the app).
 var profile = args.Contains("--profile");
+// --only: the scenarios whose key is given, for iterating on one cost; results of such a run are not the committed table.
+var only = args.SkipWhile(arg => arg != "--only").Skip(1).FirstOrDefault();
+bool Wanted(string key) => only is null || only.Split(',').Contains(key);
 // Every scenario is bounded in bytes, files or seconds; this bounds the whole run in time as well.
 using var runTime = new CancellationTokenSource(TimeSpan.FromMinutes(15));
 var cancellationToken = runTime.Token;
@@ -20,8 +23,9 @@ var scenarios = new Scenarios(cancellationToken);
 var step = 0;
 const int Steps = 10;
 
-async Task<ResultRow> Run(string what, Func<Task<ResultRow>> scenario)
+async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenario)
 {
+    if (!Wanted(key)) return null;
     Console.Write($"[{++step,2}/{Steps}] {what} … ");
     var row = await scenario();
     rows.Add(row);
@@ -29,7 +33,10 @@ async Task<ResultRow> Run(string what, Func<Task<ResultRow>> scenario)
     return row;
 }
 
-ResultRow Versus(ResultRow row, ResultRow bare) => rows[rows.IndexOf(row)] = row with { Ratio = row.Rate / bare.Rate };
+void Versus(ResultRow? row, ResultRow? bare)
+{
+    if (row is not null && bare is not null) rows[rows.IndexOf(row)] = row with { Ratio = row.Rate / bare.Rate };
+}
 
 const string Password = "Bench-Pass-2026!";
 ResultRow? oneMiBBaseline = null;
@@ -41,7 +48,7 @@ await using (var bare = await BareReceiver.StartAsync(cancellationToken))
 using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
 {
     var bareTarget = new Target("bare Kestrel", bareClient, Environment.ProcessId, IsApp: false);
-    await using (var app = await AppUnderTest.StartAsync(appDll, new Dictionary<string, string>(), cancellationToken))
+    await using (var app = await AppUnderTest.StartAsync(appDll, profile ? Profiler.AppSettings : new Dictionary<string, string>(), cancellationToken))
     {
         using var appClient = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
         var appTarget = new Target("ChunkUploader", appClient, app.ProcessId, IsApp: true);
@@ -51,38 +58,40 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         {
             var file = BenchFile.Random(sizes.BigFileBytes, chunk * BenchSizes.MiB, "big.bin");
             var scenario = $"{size}, {chunk} MiB chunks";
-            var baseline = await Run($"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
-            Versus(await Run($"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again())), baseline);
+            var key = $"{chunk}mib";
+            var baseline = await Run(key, $"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
+            Versus(await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again())), baseline);
             if (chunk == 1) oneMiBBaseline = baseline;
         }
 
         var probes = "testChunks probe (signed in)";
-        var bareProbes = await Run($"{probes}, bare", () => scenarios.ProbesAsync(probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
-        Versus(await Run($"{probes}, app", () => scenarios.ProbesAsync(probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency)), bareProbes);
+        var bareProbes = await Run("probe", $"{probes}, bare", () => scenarios.ProbesAsync(probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
+        Versus(await Run("probe", $"{probes}, app", () => scenarios.ProbesAsync(probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency)), bareProbes);
 
         var small = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
         var smallFiles = Enumerable.Range(0, sizes.SmallFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
-        var bareSmall = await Run($"{small}, bare", () => scenarios.SmallFilesAsync(small, bareTarget, smallFiles));
-        Versus(await Run($"{small}, app", () => scenarios.SmallFilesAsync(small, appTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall);
+        var bareSmall = await Run("small", $"{small}, bare", () => scenarios.SmallFilesAsync(small, bareTarget, smallFiles));
+        Versus(await Run("small", $"{small}, app", () => scenarios.SmallFilesAsync(small, appTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall);
 
         var users = new List<Target>();
-        for (var u = 0; u < sizes.Users; u++)
+        for (var u = 0; u < (Wanted("users") ? sizes.Users : 0); u++)
             users.Add(new Target("ChunkUploader", await ResumableClient.RegisterAsync(app.BaseAddress, $"bench-user-{u}@bench.local", Password, cancellationToken), app.ProcessId, IsApp: true));
         var many = $"{sizes.Users} users x {sizes.FilesPerUser} files of {sizes.UserFileBytes / BenchSizes.MiB} MiB, 1 MiB chunks";
-        Versus(await Run(many, () => scenarios.ManyUsersAsync(many, users, sizes.FilesPerUser, sizes.UserFileBytes)), oneMiBBaseline!);
+        Versus(await Run("users", many, () => scenarios.ManyUsersAsync(many, users, sizes.FilesPerUser, sizes.UserFileBytes)), oneMiBBaseline);
         foreach (var user in users) user.Client.Dispose();
         if (profile) await ProfileAsync(app, appTarget);
         errorLines += app.ErrorLines;
     }
 
     // Durable writes off is a second app on its own storage: the option is read at start.
+    if (Wanted("nofsync"))
     await using (var app = await AppUnderTest.StartAsync(appDll, new Dictionary<string, string> { ["Storage:Durable"] = "false" }, cancellationToken))
     {
         using var appClient = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
         var appTarget = new Target("ChunkUploader, Storage:Durable=false", appClient, app.ProcessId, IsApp: true);
         var file = BenchFile.Random(sizes.BigFileBytes, BenchSizes.MiB, "big.bin");
         var scenario = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file, 1 MiB chunks";
-        Versus(await Run($"{scenario}, app without fsync", () => scenarios.OneFileAsync(scenario, appTarget, file)), oneMiBBaseline!);
+        Versus(await Run("nofsync", $"{scenario}, app without fsync", () => scenarios.OneFileAsync(scenario, appTarget, file)), oneMiBBaseline);
         errorLines += app.ErrorLines;
     }
 }
@@ -90,7 +99,7 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
 var table = ResultTable.Text(rows);
 Console.WriteLine();
 Console.WriteLine(table);
-var results = Path.Combine(repository, "bench", "results", $"{DateTime.UtcNow:yyyy-MM-dd}{(sizes == BenchSizes.Quick ? "-quick" : "")}.md");
+var results = Path.Combine(repository, "bench", "results", $"{DateTime.UtcNow:yyyy-MM-dd}{(sizes == BenchSizes.Quick ? "-quick" : "")}{(only is null ? "" : "-only")}.md");
 Directory.CreateDirectory(Path.GetDirectoryName(results)!);
 await File.WriteAllTextAsync(results, Report(), cancellationToken);
 Console.WriteLine($"Written to {Path.GetRelativePath(repository, results)}");
@@ -104,12 +113,15 @@ async Task ProfileAsync(AppUnderTest app, Target appTarget)
     foreach (var tool in Profiler.Tools)
     {
         Console.WriteLine($"Profiling with {tool} into {Path.GetRelativePath(repository, folder)}");
-        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "chunks-1mib", cancellationToken))
-            await scenarios.OneFileAsync("profiled", appTarget, big.Again());
-        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "probes", cancellationToken))
-            await scenarios.ProbesAsync("profiled", appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency);
-        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "small-files", cancellationToken))
-            await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
+        if (Wanted("1mib"))
+            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "chunks-1mib", cancellationToken))
+                await scenarios.OneFileAsync("profiled", appTarget, big.Again());
+        if (Wanted("probe"))
+            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "probes", cancellationToken))
+                await scenarios.ProbesAsync("profiled", appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency);
+        if (Wanted("small"))
+            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "small-files", cancellationToken))
+                await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
     }
 }
 

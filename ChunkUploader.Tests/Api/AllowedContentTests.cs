@@ -37,13 +37,15 @@ public sealed class AllowedContentTests
     }
 
     [TestMethod]
-    public async Task An_executable_named_like_a_picture_is_rejected_after_assembly_and_its_file_removed()
+    [DataRow(1024, DisplayName = "four chunks, assembled")]
+    [DataRow(8192, DisplayName = "one chunk, received whole")]
+    public async Task An_executable_named_like_a_picture_is_rejected_after_assembly_and_its_file_removed(int chunkSize)
     {
         using var session = await _app.NewSessionAsync();
         var bytes = new byte[4096];
         Random.Shared.NextBytes(bytes);
         "\u007fELF"u8.CopyTo(bytes);
-        var file = new TestFile(bytes, "holiday.png", 1024);
+        var file = new TestFile(bytes, "holiday.png", chunkSize);
 
         await session.UploadAsync(file, file.Numbers.SkipLast(1));
         using var last = await session.SendChunkAsync(file, file.ChunkCount);
@@ -56,13 +58,15 @@ public sealed class AllowedContentTests
     }
 
     [TestMethod]
-    public async Task A_real_picture_completes()
+    [DataRow(1024, DisplayName = "four chunks, assembled")]
+    [DataRow(8192, DisplayName = "one chunk, received whole")]
+    public async Task A_real_picture_completes(int chunkSize)
     {
         using var session = await _app.NewSessionAsync();
         var bytes = new byte[4096];
         Random.Shared.NextBytes(bytes);
         new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }.CopyTo(bytes, 0);
-        var file = new TestFile(bytes, "holiday.png", 1024);
+        var file = new TestFile(bytes, "holiday.png", chunkSize);
 
         var answers = await session.UploadAsync(file);
 

@@ -224,7 +224,7 @@ public sealed class UploadEndpointTests
     }
 
     /// <summary>Sends part of its bytes, then fails as a dropped connection would.</summary>
-    private sealed class BrokenContent : HttpContent
+    internal sealed class BrokenContent : HttpContent
     {
         private readonly byte[] bytes;
         private readonly int breakAfter;

@@ -42,6 +42,7 @@ public static class AccountSecurity
         // Replaces the sign-in manager AddDefaultIdentity registered (the last registration wins).
         services.AddScoped<SignInManager<IdentityUser>, LockoutSignInManager>();
 
+        services.AddMemoryCache();
         services.AddSingleton<DatabaseTicketStore>();
         services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
             .Configure<DatabaseTicketStore>((cookie, store) => cookie.SessionStore = store)

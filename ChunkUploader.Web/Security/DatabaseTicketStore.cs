@@ -4,6 +4,7 @@ using ChunkUploader.Web.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace ChunkUploader.Web.Security;
 
@@ -11,8 +12,14 @@ namespace ChunkUploader.Web.Security;
 /// Keeps authentication tickets in the database (<see cref="UserSession"/>) instead of in the cookie. Sign-out removes
 /// the row, so a cookie copied before sign-out no longer signs anyone in, on any instance that shares the database.
 /// </summary>
-public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvider clock) : ITicketStore
+/// <remarks>
+/// Every request reads its session, so a session read from the database is remembered for <see cref="RecentReadLifetime"/>:
+/// this instance forgets it at once on sign-out or renewal, another instance within that time.
+/// </remarks>
+public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvider clock, IMemoryCache cache) : ITicketStore
 {
+    public static readonly TimeSpan RecentReadLifetime = TimeSpan.FromSeconds(5);
+
     public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
 
     public async Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken)
@@ -42,10 +49,12 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
         var bytes = TicketSerializer.Default.Serialize(ticket);
         var expiresAt = ticket.Properties.ExpiresUtc?.UtcDateTime;
         var now = clock.GetUtcNow().UtcDateTime;
+        cache.Remove(CacheKey(key));
         await using var scope = scopes.CreateAsyncScope();
         // An update, never an insert: a session signed out meanwhile must stay gone.
         await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.Id == key)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, bytes).SetProperty(x => x.ExpiresAt, expiresAt).SetProperty(x => x.UpdatedAt, now), cancellationToken);
+        cache.Remove(CacheKey(key));
     }
 
     public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, CancellationToken.None);
@@ -53,9 +62,13 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
     {
         if (key.Length != UserSession.IdLength) return null;
-        await using var scope = scopes.CreateAsyncScope();
-        var session = await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.AsNoTracking()
-            .SingleOrDefaultAsync(s => s.Id == key, cancellationToken);
+        if (!cache.TryGetValue(CacheKey(key), out UserSession? session))
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            session = await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.AsNoTracking()
+                .SingleOrDefaultAsync(s => s.Id == key, cancellationToken);
+            if (session is not null) cache.Set(CacheKey(key), session, RecentReadLifetime);
+        }
         if (session is null || session.ExpiresAt < clock.GetUtcNow().UtcDateTime) return null;
         return TicketSerializer.Default.Deserialize(session.Ticket);
     }
@@ -64,7 +77,12 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)
     {
+        cache.Remove(CacheKey(key));
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(cancellationToken);
+        // Again after the delete: a read that raced it may have remembered the session meanwhile.
+        cache.Remove(CacheKey(key));
     }
+
+    private static string CacheKey(string key) => "session:" + key;
 }

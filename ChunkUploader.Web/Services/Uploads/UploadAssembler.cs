@@ -37,7 +37,7 @@ public sealed partial class UploadAssembler(UploadLedger ledger, IUploadStore st
             await ledger.MarkUnfinishedAsync(upload.Id, UploadStatus.Failed, reason, cancellationToken);
             result = new AssemblyResult.Failed(reason);
         }
-        else if (await CheckContentAsync(upload, cancellationToken) is { } refusal)
+        else if (await CheckContentAsync(upload.UserId, upload.Id, upload.FileName, cancellationToken) is { } refusal)
         {
             await store.DeleteAsync(upload.UserId, upload.Id, cancellationToken);
             await ledger.MarkUnfinishedAsync(upload.Id, UploadStatus.Rejected, refusal, cancellationToken);
@@ -55,14 +55,15 @@ public sealed partial class UploadAssembler(UploadLedger ledger, IUploadStore st
         return result;
     }
 
-    private async Task<string?> CheckContentAsync(Upload upload, CancellationToken cancellationToken)
+    /// <summary>Why the finished file's content is not allowed (its first bytes against its name), or null when it is.</summary>
+    public async Task<string?> CheckContentAsync(string userId, Guid uploadId, string fileName, CancellationToken cancellationToken)
     {
         if (!content.RestrictsTypes) return null;
-        await using var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
+        await using var file = await store.OpenReadAsync(userId, uploadId, cancellationToken);
         if (file is null) return "The finished file could not be read to check its type.";
         var head = new byte[AllowedContent.SniffLength];
         var read = await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
-        return content.CheckContent(upload.FileName, head.AsSpan(0, read));
+        return content.CheckContent(fileName, head.AsSpan(0, read));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} assembled")]

@@ -54,8 +54,54 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
     /// returned) or <paramref name="admit"/> refuses it given what the user holds. The user's creations are serialised,
     /// so that two simultaneous first chunks cannot both pass a quota that has room for one.
     /// </summary>
-    public async Task<Outcome<Upload>> CreateAsync(Guid uploadId, string userId, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
+    public Task<Outcome<Upload>> CreateAsync(Guid uploadId, string userId, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
+        => InsertAsync(NewUpload(uploadId, userId, request, UploadStatus.Receiving, Now), request, admit, cancellationToken);
+
+    /// <summary>
+    /// Records a file that arrived whole in one request and is already stored: Complete with its SHA-256, or Rejected when
+    /// its content is not allowed. Same rules as <see cref="CreateAsync"/>: an existing upload of the file is returned instead.
+    /// </summary>
+    public Task<Outcome<Upload>> CreateWholeAsync(Guid uploadId, string userId, ChunkRequest request, DateTime startedAt, string sha256, string? contentRefusal,
+        Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
     {
+        var now = Now;
+        var upload = NewUpload(uploadId, userId, request, contentRefusal is null ? UploadStatus.Complete : UploadStatus.Rejected, startedAt);
+        upload.ChunksReceived = 1;
+        upload.BytesReceived = request.Layout.TotalSize;
+        upload.UpdatedAt = now;
+        if (contentRefusal is not null)
+        {
+            upload.FailureReason = contentRefusal.Length > 500 ? contentRefusal[..500] : contentRefusal;
+            return InsertAsync(upload, request, admit, cancellationToken);
+        }
+        var seconds = Math.Max((now - startedAt).TotalSeconds, 0.001);
+        upload.CompletedAt = now;
+        upload.DurationSeconds = seconds;
+        upload.BytesPerSecond = upload.TotalSize / seconds;
+        upload.Sha256 = sha256;
+        return InsertAsync(upload, request, admit, cancellationToken);
+    }
+
+    private static Upload NewUpload(Guid uploadId, string userId, ChunkRequest request, UploadStatus status, DateTime startedAt) => new()
+    {
+        Id = uploadId,
+        UserId = userId,
+        Identifier = request.Identifier,
+        FileName = request.FileName,
+        RelativePath = request.RelativePath,
+        ContentType = request.ContentType,
+        TotalSize = request.Layout.TotalSize,
+        ChunkSize = request.Layout.ChunkSize,
+        ForceChunkSize = request.Layout.ForceChunkSize,
+        TotalChunks = request.Layout.ChunkCount,
+        Status = status,
+        StartedAt = startedAt,
+        UpdatedAt = startedAt,
+    };
+
+    private async Task<Outcome<Upload>> InsertAsync(Upload upload, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
+    {
+        var userId = upload.UserId;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // A no-op update of the owner's row takes its row lock (PostgreSQL) or the write lock (SQLite) until commit.
         await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), cancellationToken);
@@ -65,23 +111,6 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
         if (admit(await UsageAsync(userId, cancellationToken)) is { } refused)
             return refused;
 
-        var now = Now;
-        var upload = new Upload
-        {
-            Id = uploadId,
-            UserId = userId,
-            Identifier = request.Identifier,
-            FileName = request.FileName,
-            RelativePath = request.RelativePath,
-            ContentType = request.ContentType,
-            TotalSize = request.Layout.TotalSize,
-            ChunkSize = request.Layout.ChunkSize,
-            ForceChunkSize = request.Layout.ForceChunkSize,
-            TotalChunks = request.Layout.ChunkCount,
-            Status = UploadStatus.Receiving,
-            StartedAt = now,
-            UpdatedAt = now,
-        };
         db.Uploads.Add(upload);
         try
         {
@@ -166,19 +195,28 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
         db.UploadChunks.Where(c => c.UploadId == uploadId && c.Number == number && c.ClaimToken == token && c.RecordedAt == null)
             .ExecuteDeleteAsync(cancellationToken);
 
-    /// <summary>The user's live upload with this identifier and whether it holds chunk <paramref name="chunkNumber"/>
-    /// (recorded, or all of them: assembling), in one round trip: the testChunks probe precedes every chunk.</summary>
-    public async Task<(Upload? Upload, bool Held)> ProbeLiveAsync(string userId, string identifier, int chunkNumber, CancellationToken cancellationToken)
+    /// <summary>
+    /// For the testChunks probe, in one round trip (it precedes every chunk): the user's live upload with this identifier,
+    /// or else their completed upload of this very file, and whether it holds chunk <see cref="ChunkRequest.ChunkNumber"/>
+    /// (recorded; all of them once assembling or complete).
+    /// </summary>
+    public async Task<(Upload? Upload, bool Held)> ProbeAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
+        var (identifier, layout, chunkNumber) = (request.Identifier, request.Layout, request.ChunkNumber);
         var found = await db.Uploads.AsNoTracking()
-            .Where(u => u.UserId == userId && u.Identifier == identifier && UploadStatuses.Live.Contains(u.Status))
+            .Where(u => u.UserId == userId && u.Identifier == identifier
+                        && (UploadStatuses.Live.Contains(u.Status)
+                            || (u.Status == UploadStatus.Complete && u.TotalSize == layout.TotalSize && u.ChunkSize == layout.ChunkSize && u.ForceChunkSize == layout.ForceChunkSize)))
+            // The live upload (at most one) before any completed one, and the newest completed one first.
+            .OrderBy(u => u.Status == UploadStatus.Complete)
+            .ThenByDescending(u => u.CompletedAt)
             .Select(u => new
             {
                 Upload = u,
-                Held = u.Status == UploadStatus.Assembling
+                Held = u.Status == UploadStatus.Assembling || u.Status == UploadStatus.Complete
                        || db.UploadChunks.Any(c => c.UploadId == u.Id && c.Number == chunkNumber && c.RecordedAt != null),
             })
-            .SingleOrDefaultAsync(cancellationToken);
+            .FirstOrDefaultAsync(cancellationToken);
         return (found?.Upload, found?.Held ?? false);
     }
 

@@ -24,10 +24,9 @@ public sealed partial class UploadReceiver(
     /// <summary>Whether this user already holds this exact chunk: recorded, or part of a file being finished or complete.</summary>
     public async Task<Outcome<bool>> HasChunkAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        var (upload, held) = await ledger.ProbeLiveAsync(userId, request.Identifier, request.ChunkNumber, cancellationToken);
-        if (upload is not null)
-            return UploadLedger.SameShape(upload, request) is { } rejection ? rejection : held;
-        return await ledger.FindCompletedAsync(userId, request, cancellationToken) is not null;
+        var (upload, held) = await ledger.ProbeAsync(userId, request, cancellationToken);
+        if (upload is null) return false;
+        return UploadLedger.SameShape(upload, request) is { } rejection ? rejection : held;
     }
 
     public async Task<Outcome<ChunkReceipt>> ReceiveAsync(string userId, IncomingChunk chunk, CancellationToken cancellationToken)
@@ -38,7 +37,8 @@ public sealed partial class UploadReceiver(
         {
             var opened = await OpenAsync(userId, request, cancellationToken);
             if (opened.Rejection is { } refused) return refused;
-            var (upload, created) = opened.Value!;
+            var (found, created) = opened.Value!;
+            if (found is not { } upload) return await ReceiveWholeAsync(userId, chunk, cancellationToken);
             if (upload.Status == UploadStatus.Complete) return Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks);
 
             var claim = await ledger.ClaimChunkAsync(upload.Id, request.ChunkNumber, request.Length, cancellationToken);
@@ -61,8 +61,9 @@ public sealed partial class UploadReceiver(
         }
     }
 
-    /// <summary>The user's upload of this file: live, completed earlier, or new (if admitted).</summary>
-    private async Task<Outcome<(Upload Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    /// <summary>The user's upload of this file: live, completed earlier, or new (if admitted); none for a new file of one
+    /// chunk, which is received whole without an upload in progress.</summary>
+    private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
         if (await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken) is { } live)
             return UploadLedger.SameShape(live, request) is { } mismatch ? mismatch : (live, false);
@@ -70,6 +71,8 @@ public sealed partial class UploadReceiver(
             return (completed, false);
         if (admission.CheckFile(request) is { } refused)
             return refused;
+        if (request.Layout.ChunkCount == 1)
+            return (null, false);
 
         // The partial data exists before the record, so that whoever finds the record finds somewhere to write.
         var candidate = Guid.CreateVersion7();
@@ -83,6 +86,61 @@ public sealed partial class UploadReceiver(
             return UploadLedger.SameShape(upload, request) is { } mismatch ? mismatch : (upload, false);
         LogStarted(logger, upload.Id, userId, upload.TotalSize, upload.TotalChunks);
         return (upload, true);
+    }
+
+    /// <summary>
+    /// A new file of one chunk: stored straight as the finished file and hashed on the way, then recorded complete in one
+    /// transaction that applies the same limits as any new upload. No partial file, claim, assembly or hashing pass: a
+    /// small file costs about one chunk. A request that fails midway leaves a file without a record (the orphan sweep's).
+    /// </summary>
+    private async Task<Outcome<ChunkReceipt>> ReceiveWholeAsync(string userId, IncomingChunk chunk, CancellationToken cancellationToken)
+    {
+        var request = chunk.Request;
+        var startedAt = clock.GetUtcNow().UtcDateTime;
+        var uploadId = Guid.CreateVersion7();
+        ChunkWrite written;
+        try
+        {
+            written = await store.WriteFinishedAsync(userId, uploadId, request.Length, chunk.Body, cancellationToken);
+        }
+        catch
+        {
+            await store.DeleteAsync(userId, uploadId, CancellationToken.None);
+            throw;
+        }
+
+        var refused = Check(written, chunk) ?? await CheckEndAsync(chunk, cancellationToken);
+        if (refused is not null)
+        {
+            await store.DeleteAsync(userId, uploadId, CancellationToken.None);
+            LogChunkRefused(logger, uploadId, request.ChunkNumber, refused.Message);
+            return refused;
+        }
+
+        var contentRefusal = await assembler.CheckContentAsync(userId, uploadId, request.FileName, cancellationToken);
+        var sha256 = Convert.ToHexStringLower(written.Sha256!);
+        var outcome = await ledger.CreateWholeAsync(uploadId, userId, request, startedAt, sha256, contentRefusal,
+            usage => admission.CheckUsage(request, usage), cancellationToken);
+        if (outcome.Value?.Id != uploadId || contentRefusal is not null) await store.DeleteAsync(userId, uploadId, CancellationToken.None);
+        if (outcome.Rejection is { } overLimit) return overLimit;
+
+        var upload = outcome.Value!;
+        if (upload.Id != uploadId)
+        {
+            // The same file, recorded by another request while this one was reading it.
+            if (UploadLedger.SameShape(upload, request) is { } mismatch) return mismatch;
+            return upload.Status == UploadStatus.Complete ? Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks) : InFlightElsewhere(request);
+        }
+        metrics.ChunkReceived(request.Length);
+        if (contentRefusal is not null)
+        {
+            metrics.Assembled(new AssemblyResult.Rejected(contentRefusal));
+            LogWholeRejected(logger, upload.Id, userId, contentRefusal);
+            return Rejection.UnsupportedMediaType(contentRefusal);
+        }
+        metrics.Assembled(new AssemblyResult.Complete());
+        LogReceivedWhole(logger, upload.Id, userId, upload.TotalSize, sha256);
+        return Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks);
     }
 
     private async Task<Outcome<ChunkReceipt>> WriteAndRecordAsync(string userId, Upload upload, bool created, IncomingChunk chunk, ChunkClaim claim, CancellationToken cancellationToken)
@@ -196,6 +254,12 @@ public sealed partial class UploadReceiver(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} started by {UserId}: {TotalSize} bytes in {TotalChunks} chunks")]
     private static partial void LogStarted(ILogger logger, Guid uploadId, string userId, long totalSize, int totalChunks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} by {UserId} received whole: {TotalSize} bytes, SHA-256 {Sha256}")]
+    private static partial void LogReceivedWhole(ILogger logger, Guid uploadId, string userId, long totalSize, string sha256);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} by {UserId} received whole and rejected: {Reason}")]
+    private static partial void LogWholeRejected(ILogger logger, Guid uploadId, string userId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} cancelled by its owner")]
     private static partial void LogCancelled(ILogger logger, Guid uploadId);

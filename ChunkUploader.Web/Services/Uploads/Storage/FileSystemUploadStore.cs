@@ -55,34 +55,58 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         using (file)
         {
             using var sha = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-            var buffer = ArrayPool<byte>.Shared.Rent(WriteSize);
-            try
-            {
-                long carried = 0;
-                while (true)
-                {
-                    // Fill the buffer before writing; read at most one byte past the chunk to tell "too long" without draining the body.
-                    var filled = 0;
-                    var want = (int)Math.Min(WriteSize, length - carried + 1);
-                    int read;
-                    while (filled < want && (read = await body.ReadAsync(buffer.AsMemory(filled, want - filled), cancellationToken)) > 0)
-                        filled += read;
-                    if (filled == 0) break;
-                    if (carried + filled > length) return new ChunkWrite(ChunkWriteStatus.Written, length + 1, null);
+            return await CopyAsync(body, file, offset, length, fence, sha, cancellationToken);
+        }
+    }
 
-                    await fence.EnsureHeldAsync(cancellationToken);
-                    await RandomAccess.WriteAsync(file, buffer.AsMemory(0, filled), offset + carried, cancellationToken);
-                    sha?.AppendData(buffer, 0, filled);
-                    carried += filled;
-                    if (filled < want) break;
-                }
-                if (_durable && carried == length) RandomAccess.FlushToDisk(file);
-                return new ChunkWrite(ChunkWriteStatus.Written, carried, sha?.GetHashAndReset());
-            }
-            finally
+    public async Task<ChunkWrite> WriteFinishedAsync(string ownerId, Guid uploadId, long length, Stream body, CancellationToken cancellationToken)
+    {
+        var finished = paths.FinishedFile(ownerId, uploadId);
+        var directory = Path.GetDirectoryName(finished)!;
+        var created = CreateDirectories(directory);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        ChunkWrite written;
+        using (var file = File.OpenHandle(finished, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous))
+            written = await CopyAsync(body, file, 0, length, fence: null, sha, cancellationToken);
+        if (_durable && written.Carried == length)
+        {
+            // The file's bytes were flushed by the copy; its name must be durable too before its record is written.
+            DirectorySync.Flush(directory);
+            foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+        }
+        return written;
+    }
+
+    /// <summary>Copies exactly <paramref name="length"/> bytes of <paramref name="body"/> to <paramref name="offset"/>, flushing them when durable.</summary>
+    private async Task<ChunkWrite> CopyAsync(Stream body, SafeFileHandle file, long offset, long length, IChunkFence? fence, IncrementalHash? sha, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(WriteSize);
+        try
+        {
+            long carried = 0;
+            while (true)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                // Fill the buffer before writing; read at most one byte past the chunk to tell "too long" without draining the body.
+                var filled = 0;
+                var want = (int)Math.Min(WriteSize, length - carried + 1);
+                int read;
+                while (filled < want && (read = await body.ReadAsync(buffer.AsMemory(filled, want - filled), cancellationToken)) > 0)
+                    filled += read;
+                if (filled == 0) break;
+                if (carried + filled > length) return new ChunkWrite(ChunkWriteStatus.Written, length + 1, null);
+
+                if (fence is not null) await fence.EnsureHeldAsync(cancellationToken);
+                await RandomAccess.WriteAsync(file, buffer.AsMemory(0, filled), offset + carried, cancellationToken);
+                sha?.AppendData(buffer, 0, filled);
+                carried += filled;
+                if (filled < want) break;
             }
+            if (_durable && carried == length) RandomAccess.FlushToDisk(file);
+            return new ChunkWrite(ChunkWriteStatus.Written, carried, sha?.GetHashAndReset());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

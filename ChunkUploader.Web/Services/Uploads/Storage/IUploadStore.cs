@@ -17,6 +17,13 @@ public interface IUploadStore
     /// </summary>
     Task<ChunkWrite> WriteChunkAsync(string ownerId, Guid uploadId, long offset, long length, Stream body, IChunkFence fence, bool hash, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a file that arrives whole in one request directly as its finished file, hashing it on the way; durable
+    /// before it returns, because its record is written next. Reads at most one byte past <paramref name="length"/>.
+    /// A file left by a request that failed midway has no record, and the orphan sweep removes it.
+    /// </summary>
+    Task<ChunkWrite> WriteFinishedAsync(string ownerId, Guid uploadId, long length, Stream body, CancellationToken cancellationToken);
+
     /// <summary>Turns the received bytes into the finished file in one step. Idempotent: a repeat after a crash finds it done.</summary>
     /// <returns>Whether the finished file is in place.</returns>
     Task<bool> CompleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken);
