@@ -53,7 +53,8 @@ public static class DatabaseServiceCollectionExtensions
     }
 
     internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
-        QuietExpectedFailures(options.UseSqlite(connectionString));
+        QuietExpectedFailures(options.UseSqlite(connectionString)
+            .AddInterceptors(new SqliteBusyTimeout(TimeSpan.FromSeconds(new SqliteConnectionStringBuilder(connectionString).DefaultTimeout))));
 
     internal static DbContextOptionsBuilder UsePostgreSql(DbContextOptionsBuilder options, string connectionString) =>
         QuietExpectedFailures(options.UseNpgsql(connectionString));
