@@ -72,6 +72,79 @@ public sealed class ManyFilesPageTests
     }
 
     [TestMethod]
+    public async Task A_folder_of_2000_small_files_completes_with_the_right_hashes_a_bounded_list_and_no_long_stall()
+    {
+        const int count = 2000;
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        var folder = NewFolder("folder");
+        var files = Enumerable.Range(1, count).Select(i => LocalFile($"photo-{i:D4}.jpg", 2_000 + i * 37 % 4_000, folder)).ToList();
+
+        await WatchPageAsync(page);
+        var clock = Stopwatch.StartNew();
+        await page.Locator("#browse-folder input[type=file]").SetInputFilesAsync(folder);
+        await Expect(page.Locator("#batch-summary")).ToContainTextAsync($"{count} of {count} files done", new() { Timeout = 4 * 60 * 1000 });
+        clock.Stop();
+
+        var longest = await LongestTaskAsync(page);
+        var delivery = await DeliveryTaskAsync(page);
+        var mostRows = await page.EvaluateAsync<int>("() => window.mostRows");
+        TestContext.WriteLine($"{count} files through the page in {clock.Elapsed.TotalSeconds:F1} s ({count / clock.Elapsed.TotalSeconds:F1} files/s); longest main-thread task {longest} ms (Chromium building the file list before that: {delivery} ms); at most {mostRows} rows in the DOM");
+        Assert.IsLessThan(MaxRowsInDom, mostRows, "row elements in the DOM at once");
+        // The target is no task over 200 ms. Handing the page 2,000 files now takes about 20 ms and the tasks while
+        // adding them stay under 100 ms, but on this shared 2-core machine a single task during the upload reached
+        // 504 ms once (a renderer descheduled while other engineers build and test; the same page had 142 ms as its
+        // worst in another run). So the bound is looser than the target, a stall that grows with the batch (1.7 s
+        // before this page handed files over in slices) still fails it, and the figures are in the output.
+        var slow = await page.EvaluateAsync<double[]>("() => window.slowTasks");
+        TestContext.WriteLine($"tasks over 200 ms after the hand-over: [{string.Join(", ", slow)}]");
+        Assert.IsLessThan(1_000, longest, $"the longest main-thread task took {longest} ms");
+        Assert.IsLessThanOrEqualTo(3, slow.Length, $"tasks over 200 ms: {string.Join(", ", slow)}");
+
+        // Every file, read back through the API's paging, is complete with the source's SHA-256, and so are the stored bytes.
+        using var session = await App.SignInAsync(user);
+        var listed = new Dictionary<string, (Guid Id, string Sha)>();
+        var total = 0;
+        for (var number = 1; ; number++)
+        {
+            var onePage = await session.UploadsAsync($"?status=Complete&pageSize=500&page={number}");
+            total = onePage.GetProperty("totalCount").GetInt32();
+            var items = onePage.GetProperty("items").EnumerateArray().ToList();
+            foreach (var item in items) listed[item.GetProperty("relativePath").GetString()!] = (item.GetProperty("id").GetGuid(), item.GetProperty("sha256").GetString()!);
+            // The API answers a page past the end with the last page, so the count, not a short page, ends the loop.
+            if (number * 500 >= total) break;
+        }
+        Assert.AreEqual(count, total, "complete uploads the API counts");
+        // The history sorts by start time alone, so uploads started in the same instant can swap places between two
+        // page queries (seen once in this test): a file the pages skipped is looked up by its name.
+        foreach (var file in files.Where(f => !listed.ContainsKey($"{Path.GetFileName(folder)}/{Path.GetFileName(f)}")))
+        {
+            var item = (await session.UploadsAsync($"?status=Complete&name={Uri.EscapeDataString(Path.GetFileName(file))}")).GetProperty("items").EnumerateArray().Single();
+            listed[item.GetProperty("relativePath").GetString()!] = (item.GetProperty("id").GetGuid(), item.GetProperty("sha256").GetString()!);
+        }
+        Assert.HasCount(count, listed);
+        foreach (var file in files)
+        {
+            var (id, sha) = listed[$"{Path.GetFileName(folder)}/{Path.GetFileName(file)}"];
+            Assert.AreEqual(Sha256Of(file), sha, file);
+            Assert.AreEqual(sha, Sha256Of(App.StoredFile(user.Id, id)), $"stored bytes of {file}");
+        }
+
+        // With the finished files shown again the rows are in the order they were added, and the DOM stays bounded.
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Show {count} finished files" }).ClickAsync();
+        // Only the rows near the viewport exist: from the top of the page the first of them is the first file added.
+        await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        var delivered = await page.EvaluateAsync<string[]>("() => window.delivered");
+        Assert.HasCount(count, delivered, "the files the browser handed over");
+        await Expect(page.Locator("#files li").First).ToContainTextAsync(delivered[0]);
+        var names = (await page.Locator("#files li .file-name").AllTextContentsAsync()).Select(n => Path.GetFileName(n.Trim())).ToList();
+        CollectionAssert.AreEqual(delivered.Take(names.Count).ToList(), names, "rows in the order added");
+        await page.EvaluateAsync("() => window.scrollTo(0, document.body.scrollHeight)");
+        await Expect(Row(page, delivered[^1])).ToBeInViewportAsync();
+        Assert.IsLessThan(MaxRowsInDom, await page.EvaluateAsync<int>("() => window.mostRows"), "row elements after scrolling through the batch");
+    }
+
+    [TestMethod]
     public async Task Pause_all_stops_sending_resume_all_finishes_and_retry_all_failed_recovers_every_failure()
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
@@ -161,8 +234,11 @@ public sealed class ManyFilesPageTests
         window.slowTasks = [];
         window.mostRows = 0;
         window.handedOver = Infinity;
-        document.addEventListener('change', () => {
+        window.delivered = [];
+        document.addEventListener('change', event => {
             if (window.handedOver !== Infinity) return;
+            // The order Chromium hands the files over in (a folder's is the file system's, not alphabetical): the order added.
+            window.delivered = Array.from(event.target.files ?? [], f => f.name);
             const now = window.handedOver = performance.now();
             setTimeout(() => { window.longestTask = Math.max(window.longestTask, performance.now() - now); }, 0);
         }, true);
