@@ -23,13 +23,24 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
     public Task<Upload?> FindAsync(Guid uploadId, CancellationToken cancellationToken) =>
         db.Uploads.AsNoTracking().SingleOrDefaultAsync(u => u.Id == uploadId, cancellationToken);
 
-    /// <summary>The user's completed upload of this very file (same identifier, size and chunking) whose file was not deleted.</summary>
-    public Task<Upload?> FindCompletedAsync(string userId, ChunkRequest request, CancellationToken cancellationToken) =>
-        db.Uploads.AsNoTracking()
-            .Where(u => u.UserId == userId && u.Identifier == request.Identifier && u.Status == UploadStatus.Complete
-                        && u.TotalSize == request.Layout.TotalSize && u.ChunkSize == request.Layout.ChunkSize && u.ForceChunkSize == request.Layout.ForceChunkSize)
-            .OrderByDescending(u => u.CompletedAt)
-            .FirstOrDefaultAsync(cancellationToken);
+    /// <summary>
+    /// In one query: the user's live upload with this identifier (whatever its shape: the caller refuses a mismatch), or
+    /// else their newest completed upload of this very file (same identifier, size and chunking).
+    /// </summary>
+    public Task<Upload?> FindExistingAsync(string userId, ChunkRequest request, CancellationToken cancellationToken) =>
+        Existing(userId, request).FirstOrDefaultAsync(cancellationToken);
+
+    private IQueryable<Upload> Existing(string userId, ChunkRequest request)
+    {
+        var (identifier, layout) = (request.Identifier, request.Layout);
+        return db.Uploads.AsNoTracking()
+            .Where(u => u.UserId == userId && u.Identifier == identifier
+                        && (UploadStatuses.Live.Contains(u.Status)
+                            || (u.Status == UploadStatus.Complete && u.TotalSize == layout.TotalSize && u.ChunkSize == layout.ChunkSize && u.ForceChunkSize == layout.ForceChunkSize)))
+            // The live upload (at most one) before any completed one, and the newest completed one first.
+            .OrderBy(u => u.Status == UploadStatus.Complete)
+            .ThenByDescending(u => u.CompletedAt);
+    }
 
     /// <summary>The user's live upload with this identifier, or else their newest completed one.</summary>
     public async Task<Upload?> FindCurrentAsync(string userId, string identifier, CancellationToken cancellationToken) =>
@@ -106,8 +117,7 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
         // A no-op update of the owner's row takes its row lock (PostgreSQL) or the write lock (SQLite) until commit.
         await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), cancellationToken);
 
-        var existing = await FindLiveAsync(userId, request.Identifier, cancellationToken) ?? await FindCompletedAsync(userId, request, cancellationToken);
-        if (existing is not null) return existing;
+        if (await FindExistingAsync(userId, request, cancellationToken) is { } existing) return existing;
         if (admit(await UsageAsync(userId, cancellationToken)) is { } refused)
             return refused;
 
@@ -132,16 +142,18 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
         }
     }
 
-    /// <summary>What the user holds against their quota, and their quota.</summary>
+    /// <summary>What the user holds against their quota, and their quota, in one query.</summary>
     public async Task<UserUsage> UsageAsync(string userId, CancellationToken cancellationToken)
     {
-        var held = await db.Uploads.AsNoTracking()
-            .Where(u => u.UserId == userId && UploadStatuses.Held.Contains(u.Status))
-            .GroupBy(_ => 1)
-            .Select(g => new { Bytes = g.Sum(u => u.TotalSize), InProgress = g.Count(u => UploadStatuses.Live.Contains(u.Status)) })
+        var usage = await db.Users.AsNoTracking().Where(user => user.Id == userId)
+            .Select(user => new
+            {
+                Bytes = db.Uploads.Where(u => u.UserId == userId && UploadStatuses.Held.Contains(u.Status)).Sum(u => (long?)u.TotalSize),
+                InProgress = db.Uploads.Count(u => u.UserId == userId && UploadStatuses.Live.Contains(u.Status)),
+                Quota = db.UserQuotas.Where(q => q.UserId == userId).Select(q => (long?)q.QuotaBytes).FirstOrDefault(),
+            })
             .SingleOrDefaultAsync(cancellationToken);
-        var quota = await db.UserQuotas.AsNoTracking().Where(q => q.UserId == userId).Select(q => (long?)q.QuotaBytes).SingleOrDefaultAsync(cancellationToken);
-        return new UserUsage(held?.Bytes ?? 0, held?.InProgress ?? 0, quota ?? options.Value.UserQuotaBytes);
+        return new UserUsage(usage?.Bytes ?? 0, usage?.InProgress ?? 0, usage?.Quota ?? options.Value.UserQuotaBytes);
     }
 
     /// <summary>Removes an upload that a refused first request created, unless anything else has touched it since.</summary>
@@ -196,20 +208,13 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
             .ExecuteDeleteAsync(cancellationToken);
 
     /// <summary>
-    /// For the testChunks probe, in one round trip (it precedes every chunk): the user's live upload with this identifier,
-    /// or else their completed upload of this very file, and whether it holds chunk <see cref="ChunkRequest.ChunkNumber"/>
-    /// (recorded; all of them once assembling or complete).
+    /// For the testChunks probe, in one round trip (it precedes every chunk): <see cref="FindExistingAsync"/>, and whether
+    /// that upload holds chunk <see cref="ChunkRequest.ChunkNumber"/> (recorded; all of them once assembling or complete).
     /// </summary>
     public async Task<(Upload? Upload, bool Held)> ProbeAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        var (identifier, layout, chunkNumber) = (request.Identifier, request.Layout, request.ChunkNumber);
-        var found = await db.Uploads.AsNoTracking()
-            .Where(u => u.UserId == userId && u.Identifier == identifier
-                        && (UploadStatuses.Live.Contains(u.Status)
-                            || (u.Status == UploadStatus.Complete && u.TotalSize == layout.TotalSize && u.ChunkSize == layout.ChunkSize && u.ForceChunkSize == layout.ForceChunkSize)))
-            // The live upload (at most one) before any completed one, and the newest completed one first.
-            .OrderBy(u => u.Status == UploadStatus.Complete)
-            .ThenByDescending(u => u.CompletedAt)
+        var chunkNumber = request.ChunkNumber;
+        var found = await Existing(userId, request)
             .Select(u => new
             {
                 Upload = u,

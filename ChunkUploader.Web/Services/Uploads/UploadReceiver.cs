@@ -65,10 +65,8 @@ public sealed partial class UploadReceiver(
     /// chunk, which is received whole without an upload in progress.</summary>
     private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        if (await ledger.FindLiveAsync(userId, request.Identifier, cancellationToken) is { } live)
-            return UploadLedger.SameShape(live, request) is { } mismatch ? mismatch : (live, false);
-        if (await ledger.FindCompletedAsync(userId, request, cancellationToken) is { } completed)
-            return (completed, false);
+        if (await ledger.FindExistingAsync(userId, request, cancellationToken) is { } existing)
+            return UploadLedger.SameShape(existing, request) is { } mismatch ? mismatch : (existing, false);
         if (admission.CheckFile(request) is { } refused)
             return refused;
         if (request.Layout.ChunkCount == 1)
