@@ -163,7 +163,10 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
             .ExecuteDeleteAsync(cancellationToken) == 1;
 
     /// <summary>Claims a chunk for this request: a fresh claim, or the takeover of one whose writer let its lease run out.</summary>
-    public async Task<ChunkClaim> ClaimChunkAsync(Guid uploadId, int number, long size, CancellationToken cancellationToken)
+    public Task<ChunkClaim> ClaimChunkAsync(Guid uploadId, int number, long size, CancellationToken cancellationToken) =>
+        WithoutWaitingForDiskAsync(() => TryClaimChunkAsync(uploadId, number, size, cancellationToken), cancellationToken);
+
+    private async Task<ChunkClaim> TryClaimChunkAsync(Guid uploadId, int number, long size, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -227,7 +230,10 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
 
     /// <summary>Records a chunk whose bytes are durably on disk, if this request still holds its claim and the upload is
     /// still receiving; returns how many chunks the upload now has, or null when either no longer holds.</summary>
-    public async Task<int?> RecordChunkAsync(Guid uploadId, int number, Guid token, long size, CancellationToken cancellationToken)
+    public Task<int?> RecordChunkAsync(Guid uploadId, int number, Guid token, long size, CancellationToken cancellationToken) =>
+        WithoutWaitingForDiskAsync(() => TryRecordChunkAsync(uploadId, number, token, size, cancellationToken), cancellationToken);
+
+    private async Task<int?> TryRecordChunkAsync(Guid uploadId, int number, Guid token, long size, CancellationToken cancellationToken)
     {
         var now = Now;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -392,6 +398,29 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
     /// <summary>The status of each of these uploads that has a record.</summary>
     public async Task<Dictionary<Guid, UploadStatus>> StatusesAsync(IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken) =>
         await db.Uploads.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Status, cancellationToken);
+
+    /// <summary>
+    /// Runs chunk bookkeeping on SQLite without waiting for the disk at commit (<c>synchronous = NORMAL</c> on the one
+    /// connection, for this call only). A power cut may forget such a claim or record, never corrupt the database, and
+    /// a forgotten chunk is only asked for again: its bytes were flushed before it was recorded. Everything that must
+    /// survive (an assembly claim, a completion, a deletion, accounts) commits with a full sync, which makes the WAL
+    /// before it durable too. Crashes of the process lose nothing either way.
+    /// </summary>
+    private async Task<T> WithoutWaitingForDiskAsync<T>(Func<Task<T>> bookkeeping, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite()) return await bookkeeping();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = NORMAL;", cancellationToken);
+            return await bookkeeping();
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = FULL;", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
+        }
+    }
 
     /// <summary>Records the SHA-256, if this instance still holds the hashing lease.</summary>
     public async Task<bool> SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
