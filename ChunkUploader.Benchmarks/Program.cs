@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using ChunkUploader.Benchmarks;
 
-// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|probe|small|users|nofsync]
+// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|probe|small|page|users|nofsync]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
 // --profile: after the measured scenarios, repeats three of them under strace and perf (not measured: both tools slow the app).
 var profile = args.Contains("--profile");
@@ -21,7 +21,7 @@ var appDll = await BuiltAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
-const int Steps = 10;
+const int Steps = 11;
 
 async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenario)
 {
@@ -72,6 +72,20 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         var smallFiles = Enumerable.Range(0, sizes.SmallFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
         var bareSmall = await Run("small", $"{small}, bare", () => scenarios.SmallFilesAsync(small, bareTarget, smallFiles));
         Versus(await Run("small", $"{small}, app", () => scenarios.SmallFilesAsync(small, appTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall);
+
+        var dropped = $"{sizes.PageFiles} files of {sizes.SmallFileBytes / 1000} KB, a folder on the page";
+        if (Wanted("page") && !File.Exists(ChromiumUploadPage.ChromiumPath))
+            Console.WriteLine($"[{++step,2}/{Steps}] {dropped}: skipped, {ChromiumUploadPage.ChromiumPath} is not installed (apt-get install chromium)");
+        else if (Wanted("page"))
+        {
+            // A user of its own, so that its complete uploads are exactly the folder's files.
+            const string pageUser = "bench-page@bench.local";
+            using var pageClient = await ResumableClient.RegisterAsync(app.BaseAddress, pageUser, Password, cancellationToken);
+            await using var page = await ChromiumUploadPage.SignInAsync(app.BaseAddress, pageUser, Password, cancellationToken);
+            var pageTarget = new Target("ChunkUploader, headless Chromium", pageClient, app.ProcessId, IsApp: true);
+            var folderFiles = Enumerable.Range(0, sizes.PageFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
+            Versus(await Run("page", $"{dropped}, app", () => scenarios.PageFolderAsync(dropped, pageTarget, page, folderFiles)), bareSmall);
+        }
 
         var users = new List<Target>();
         for (var u = 0; u < (Wanted("users") ? sizes.Users : 0); u++)
@@ -138,7 +152,11 @@ string Report()
     text.AppendLine();
     text.AppendLine(ResultTable.Markdown(rows));
     text.AppendLine("- Rate: MiB/s from the first probe to the last chunk's answer; files/s; probe req/s over a fixed time.");
-    text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row).");
+    text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row; the page row: to the bare small-files row, an HTTP client rather than a browser).");
+    text.AppendLine("- The page row: a folder of small files chosen in the upload page's folder input in headless Chromium (Playwright), signed in through the login page; " +
+                    "files/s from handing the folder over to the batch summary reading \"N of N files done\", both timed in the page. The note gives the longest " +
+                    "main-thread task from the input's change event on (PerformanceObserver 'longtask'), the most list rows in the DOM at once, and, apart, the task in " +
+                    "which Chromium built the file list before handing it over. CPU ms per file is the app's; the browser's is not counted.");
     text.AppendLine("- Chunk latencies are of the POSTs; the final chunk is the POST answered last, which completes the file.");
     text.AppendLine("- CPU ms per unit: user + system CPU of the receiving process (/proc/<pid>/stat) per MiB, probe or file; it does not drift with the " +
                     "machine's load as rates do. The bare baseline runs inside the benchmark, so its figure includes the client's CPU.");

@@ -150,6 +150,34 @@ public sealed partial class ResumableClient(HttpClient client, string token) : I
         return null;
     }
 
+    /// <summary>
+    /// The ids of this user's complete uploads at <paramref name="relativePaths"/>, read through the history API 500 at a time.
+    /// The API answers a page past the end with the last page, so the total count ends the paging; and it sorts by start
+    /// time alone, so uploads started in the same instant can swap places between two pages: a path the pages missed is
+    /// looked up by name.
+    /// </summary>
+    public async Task<Dictionary<string, Guid>> CompleteUploadIdsAsync(IReadOnlyCollection<string> relativePaths, CancellationToken cancellationToken)
+    {
+        const int pageSize = 500;
+        var ids = new Dictionary<string, Guid>();
+        for (var page = 1; ; page++)
+        {
+            var total = await ListCompleteAsync($"pageSize={pageSize}&page={page}", ids, cancellationToken);
+            if (page * pageSize >= total) break;
+        }
+        foreach (var path in relativePaths.Where(path => !ids.ContainsKey(path)).ToList())
+            await ListCompleteAsync("name=" + Uri.EscapeDataString(path), ids, cancellationToken);
+        return ids;
+    }
+
+    private async Task<int> ListCompleteAsync(string query, Dictionary<string, Guid> ids, CancellationToken cancellationToken)
+    {
+        using var document = JsonDocument.Parse(await Http.GetStringAsync("api/uploads?status=Complete&" + query, cancellationToken));
+        foreach (var item in document.RootElement.GetProperty("items").EnumerateArray())
+            ids[item.GetProperty("relativePath").GetString()!] = item.GetProperty("id").GetGuid();
+        return document.RootElement.GetProperty("totalCount").GetInt32();
+    }
+
     private static string Query(IEnumerable<KeyValuePair<string, string>> parameters) =>
         string.Join("&", parameters.Select(p => p.Key + "=" + Uri.EscapeDataString(p.Value)));
 

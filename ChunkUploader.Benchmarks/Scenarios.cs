@@ -13,6 +13,9 @@ public sealed class Scenarios(CancellationToken cancellationToken)
 {
     private static readonly TimeSpan HashWait = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long the page may take over its folder before the scenario reports what it had done.</summary>
+    private static readonly TimeSpan PageLimit = TimeSpan.FromMinutes(5);
+
     /// <summary>One file in chunks of <see cref="BenchFile.ChunkSize"/>, 3 in flight: MiB/s, chunk latencies, final-chunk latency.</summary>
     public async Task<ResultRow> OneFileAsync(string scenario, Target target, BenchFile file)
     {
@@ -89,6 +92,47 @@ public sealed class Scenarios(CancellationToken cancellationToken)
             WrittenPerPayloadByte = window.WrittenBytes / (double)files.Sum(f => f.Size),
             Note = note,
         };
+    }
+
+    /// <summary>
+    /// Small files written to a temporary folder and chosen as a folder on the upload page in headless Chromium: files/s
+    /// from handing the folder over to the batch summary saying all are done, and the page's longest main-thread task.
+    /// </summary>
+    public async Task<ResultRow> PageFolderAsync(string scenario, Target target, ChromiumUploadPage page, IReadOnlyList<BenchFile> files)
+    {
+        var root = Directory.CreateTempSubdirectory("chunkuploader-bench-page-");
+        try
+        {
+            var folder = root.CreateSubdirectory("photos");
+            foreach (var file in files) await File.WriteAllBytesAsync(Path.Combine(folder.FullName, file.Name), file.Bytes, cancellationToken);
+            PageRun run = null!;
+            var verified = "";
+            var window = await MeasureAsync(target,
+                async () => run = await page.DropFolderAsync(folder.FullName, files.Count, PageLimit, cancellationToken),
+                async () =>
+                {
+                    // A run cut off at the limit is still sending; its files are not all there to verify.
+                    if (!run.Finished) return;
+                    // The page sends a folder's files with their path below the folder the person chose.
+                    var paths = files.Select(file => $"{folder.Name}/{file.Name}").ToList();
+                    var ids = await target.Client.CompleteUploadIdsAsync(paths, cancellationToken);
+                    verified = await VerifyAsync(target, files.Select((file, n) => (file, ids.TryGetValue(paths[n], out var id) ? id : (Guid?)null)).ToList());
+                });
+            var figures = $"longest task {run.LongestTaskMs:0} ms, at most {run.MostRows} rows in the DOM (Chromium building the file list before: {run.FileListMs:0} ms)";
+            return new ResultRow(scenario, target.Name, run.Done / run.Elapsed.TotalSeconds, "files/s")
+            {
+                CpuMsPerUnit = window.Cpu.TotalMilliseconds / Math.Max(run.Done, 1),
+                PeakRssBytes = window.PeakRssBytes,
+                WrittenPerPayloadByte = window.WrittenBytes / (double)files.Sum(f => f.Size),
+                Note = run.Finished
+                    ? $"{figures}; {verified}"
+                    : $"TIMED OUT after {PageLimit.TotalMinutes:0} min with {run.Done} of {files.Count} done; {figures}",
+            };
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
     }
 
     /// <summary>Several signed-in users at once, each sending its files one after another with 3 chunks in flight: aggregate MiB/s and p99.</summary>
