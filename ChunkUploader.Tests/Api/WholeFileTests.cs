@@ -26,6 +26,7 @@ public sealed class WholeFileTests
         Assert.AreEqual(HttpStatusCode.OK, sent.StatusCode, await sent.Content.ReadAsStringAsync());
         var answer = JsonDocument.Parse(await sent.Content.ReadAsStringAsync()).RootElement;
         Assert.AreEqual("complete", answer.GetProperty("status").GetString());
+        Assert.AreEqual(file.Sha256, answer.GetProperty("sha256").GetString(), "the answer carries the file's SHA-256");
 
         // Read at once, not waited for: no hashing pass is left to run.
         var record = await session.UploadAsync(answer.GetProperty("uploadId").GetGuid());
@@ -35,6 +36,15 @@ public sealed class WholeFileTests
             "no partial data was ever made");
         await AssertStoredAsync(session, answer.GetProperty("uploadId").GetGuid(), file);
         using (var probe = await session.ProbeAsync(file, 1)) Assert.AreEqual(HttpStatusCode.OK, probe.StatusCode, "the probe finds it held");
+        Assert.IsFalse(answer.GetProperty("completedBefore").GetBoolean());
+
+        using var again = await session.SendChunkAsync(file, 1, method);
+        var second = JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement;
+        Assert.AreEqual("complete", second.GetProperty("status").GetString());
+        Assert.IsTrue(second.GetProperty("completedBefore").GetBoolean(), "sent again, it is said to have been complete before");
+        Assert.AreEqual(answer.GetProperty("uploadId").GetGuid(), second.GetProperty("uploadId").GetGuid());
+        Assert.AreEqual(file.Sha256, second.GetProperty("sha256").GetString());
+        Assert.AreEqual(1, (await session.UploadsAsync()).GetProperty("totalCount").GetInt32(), "stored once");
     }
 
     [TestMethod]

@@ -71,6 +71,37 @@ public sealed class UploaderPageTests
     }
 
     [TestMethod]
+    public async Task A_file_chosen_again_after_it_was_uploaded_says_already_uploaded_and_is_stored_once()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        // One of each one-chunk kind: a tiny file is sent without a probe, a larger one is probed first.
+        var tiny = LocalFile("tiny.txt", 2_000);
+        var larger = LocalFile("larger.bin", 200_000);
+        await ChooseFilesAsync(page, tiny, larger);
+        await AssertRowDoneAndStoredAsync(page, user, tiny);
+        await AssertRowDoneAndStoredAsync(page, user, larger);
+
+        await page.ReloadAsync();
+        var probes = new List<string>();
+        page.Request += (_, request) => { if (request.Method == "GET" && request.Url.Contains("api/upload?")) lock (probes) probes.Add(request.Url); };
+        var posts = CountPosts(page);
+        await ChooseFilesAsync(page, tiny, larger);
+
+        foreach (var (name, detail) in new[] { ("tiny.txt", "the server already had it"), ("larger.bin", "nothing was sent") })
+        {
+            var row = Row(page, name);
+            await Expect(row).ToHaveAttributeAsync("data-state", "already");
+            await Expect(row.Locator(".file-detail")).ToContainTextAsync(detail);
+            await Expect(row.Locator(".file-sha")).ToHaveTextAsync(Sha256Of(name == "tiny.txt" ? tiny : larger));
+        }
+        Assert.AreEqual(1, posts.Count(url => url.Contains("tiny.txt")), "the tiny file is posted, not probed");
+        Assert.AreEqual(0, probes.Count(url => url.Contains("tiny.txt")));
+        Assert.AreEqual(0, posts.Count(url => url.Contains("larger.bin")), "the larger file is probed, not posted");
+        Assert.HasCount(2, await RecordsAsync(user, u => u.Id), "each file is stored once");
+    }
+
+    [TestMethod]
     public async Task Pause_stops_sending_and_resume_finishes_the_file()
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();

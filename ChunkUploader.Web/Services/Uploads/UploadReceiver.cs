@@ -39,7 +39,7 @@ public sealed partial class UploadReceiver(
             if (opened.Rejection is { } refused) return refused;
             var (found, created) = opened.Value!;
             if (found is not { } upload) return await ReceiveWholeAsync(userId, chunk, cancellationToken);
-            if (upload.Status == UploadStatus.Complete) return Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks);
+            if (upload.Status == UploadStatus.Complete) return Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks) with { CompletedBefore = true };
 
             var claim = await ledger.ClaimChunkAsync(upload.Id, request.ChunkNumber, request.Length, cancellationToken);
             switch (claim.Status)
@@ -248,7 +248,7 @@ public sealed partial class UploadReceiver(
     }
 
     private static ChunkReceipt Receipt(string status, Upload upload, int received) =>
-        new(status, upload.Id, received, upload.TotalChunks);
+        new(status, upload.Id, received, upload.TotalChunks, upload.Sha256);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} started by {UserId}: {TotalSize} bytes in {TotalChunks} chunks")]
     private static partial void LogStarted(ILogger logger, Guid uploadId, string userId, long totalSize, int totalChunks);

@@ -8,7 +8,8 @@
 //
 // A folder of thousands of files is one batch: each file is a row object, and only the rows near the viewport have
 // an element in the DOM (a virtualised list of fixed-height rows), in a stable order: failures first, then what is
-// moving, then the rest in the order added; finished rows collapse into the batch line.
+// moving, then the rest in the order added; finished rows collapse into the batch line. Rows, list and batch line are
+// drawn together a few times a second, not on every chunk event: small files change state faster than frames.
 (function () {
     'use strict';
 
@@ -28,6 +29,7 @@
     const listed = []; // every row, refused ones too, in the order added
     const simultaneousUploads = 3;
     const maxRetries = 10;
+    const sendWithoutProbe = 64 * 1024;
     // Answers that will never succeed however often they are repeated: the file fails with the server's words.
     // 401 is not here: an ended session pauses the uploads until the person signs in again.
     const permanentErrors = [400, 403, 404, 409, 413, 415, 500, 501, 507];
@@ -173,6 +175,9 @@
     function gate(chunk) {
         if (chunk.gated) return;
         chunk.gated = true;
+        // A small file is sent without asking first: asking costs a request much like sending it, and if the server has
+        // it already, its answer says so (completedBefore) and stores nothing.
+        if (chunk.fileObj.chunks.length === 1 && chunk.fileObj.size <= sendWithoutProbe) chunk.tested = true;
         const send = chunk.send;
         chunk.send = function () {
             if (offline || sessionEnded || chunk.fileObj.isPaused()) {
@@ -417,11 +422,18 @@
             button.setAttribute('aria-label', `${button.textContent} ${row.name}`);
             button.addEventListener('click', () => act(row, action));
         }
-        paint(row);
+        drawRow(row);
+    }
+
+    /** The row's element is drawn with the next batch line (see updateBatch). */
+    function paint(row) {
+        if (!row.ui) return;
+        changedRows.add(row);
+        updateBatch();
     }
 
     /** Writes the row's data into its element, when it has one; only what changed is touched. */
-    function paint(row) {
+    function drawRow(row) {
         const ui = row.ui;
         if (!ui) return;
         const state = row.state;
@@ -591,7 +603,15 @@
         // already has it.
         const already = before?.status === 'Complete' || (row.posted === 0 && (now?.status === 'Complete' || answer.status === 'complete'));
         if (already) setState(row, 'already', 'Already uploaded; nothing was sent.');
-        else setState(row, 'verifying', 'All bytes are on the server; computing its SHA-256…');
+        else if (answer.completedBefore) setState(row, 'already', 'Already uploaded; the server already had it.');
+        else if (!answer.sha256) setState(row, 'verifying', 'All bytes are on the server; computing its SHA-256…');
+        if (answer.sha256) {
+            // Known at once for a file of one chunk, which is hashed as it arrives: nothing to wait for.
+            row.sha = answer.sha256;
+            if (row.state === 'already') paint(row);
+            else setState(row, 'done', `Complete · ${formatBytes(row.size)}`);
+            return;
+        }
         waitForHash(row);
     }
 
@@ -729,10 +749,11 @@
     function showBatch() { document.getElementById('batch').hidden = false; updateBatch(); }
 
     // The batch line walks every row: with thousands of files, redrawing it on every chunk event would stall the
-    // page, so changes are gathered and drawn at most every 150 ms (a timer, not an animation frame, so that a
-    // background tab still catches up).
+    // page, so changes (to it and to the rows) are gathered and drawn at most every 150 ms (a timer, not an animation
+    // frame, so that a background tab still catches up). Drawing less often is also rendering less often.
     let batchTimer = 0;
     const batchSamples = [];
+    const changedRows = new Set();
 
     function updateBatch() {
         if (!batchTimer) batchTimer = setTimeout(() => { batchTimer = 0; drawBatch(); }, 150);
@@ -778,6 +799,8 @@
         }
         toggle.textContent = hideFinished ? `Show ${plural(finished, 'finished file')}` : 'Hide finished files';
         if (listChanged) arrangeList();
+        changedRows.forEach(drawRow);
+        changedRows.clear();
     }
 
     function plural(count, noun) { return `${count} ${noun}${count === 1 ? '' : 's'}`; }
