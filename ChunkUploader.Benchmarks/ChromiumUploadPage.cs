@@ -118,11 +118,19 @@ public sealed partial class ChromiumUploadPage : IAsyncDisposable
         }
     }
 
-    /// <summary>Chooses <paramref name="folder"/> in the page's folder input and waits, at most <paramref name="limit"/>, until all <paramref name="count"/> files are done.</summary>
-    public async Task<PageRun> DropFolderAsync(string folder, int count, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Chooses <paramref name="folder"/> in the page's folder input and waits, at most <paramref name="limit"/>, until all
+    /// <paramref name="count"/> files are done. With <paramref name="profile"/>, the page is recorded in
+    /// a Chromium trace over the run and where each of its threads spent the time written there (a profiled run is not a measured one).
+    /// </summary>
+    public async Task<PageRun> DropFolderAsync(string folder, int count, TimeSpan limit, CancellationToken cancellationToken, string? profile = null)
     {
         var page = _page ?? throw new InvalidOperationException("The page is not open.");
+        // A fresh page, so that the batch is this folder alone.
+        await page.ReloadAsync();
+        await page.Locator(FolderInput).WaitForAsync(new() { State = WaitForSelectorState.Attached });
         await page.EvaluateAsync(WatchScript, $"{count} of {count} files done");
+        await using var profiler = profile is null ? null : await PageProfiler.StartAsync(page, profile);
         var timeout = (float)limit.TotalMilliseconds;
         await page.Locator(FolderInput).SetInputFilesAsync(folder, new() { Timeout = timeout }).WaitAsync(cancellationToken);
         try

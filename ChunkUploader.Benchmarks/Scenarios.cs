@@ -98,7 +98,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     /// Small files written to a temporary folder and chosen as a folder on the upload page in headless Chromium: files/s
     /// from handing the folder over to the batch summary saying all are done, and the page's longest main-thread task.
     /// </summary>
-    public async Task<ResultRow> PageFolderAsync(string scenario, Target target, ChromiumUploadPage page, IReadOnlyList<BenchFile> files)
+    public async Task<ResultRow> PageFolderAsync(string scenario, Target target, ChromiumUploadPage page, IReadOnlyList<BenchFile> files, string? profile = null)
     {
         var root = Directory.CreateTempSubdirectory("chunkuploader-bench-page-");
         try
@@ -108,7 +108,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
             PageRun run = null!;
             var verified = "";
             var window = await MeasureAsync(target,
-                async () => run = await page.DropFolderAsync(folder.FullName, files.Count, PageLimit, cancellationToken),
+                async () => run = await page.DropFolderAsync(folder.FullName, files.Count, PageLimit, cancellationToken, profile),
                 async () =>
                 {
                     // A run cut off at the limit is still sending; its files are not all there to verify.
