@@ -7,7 +7,7 @@ public sealed record BenchSizes(
 {
     public const long MiB = 1024 * 1024;
 
-    public static readonly BenchSizes Full = new("full", 256 * MiB, 1000, 10_000, TimeSpan.FromSeconds(5), 16, 20, 3, 8 * MiB, 2000);
+    public static readonly BenchSizes Full = new("full", 256 * MiB, 1000, 10_000, TimeSpan.FromSeconds(5), 16, 20, 3, 8 * MiB, 5000);
 
     public static readonly BenchSizes Quick = new("quick", 32 * MiB, 200, 10_000, TimeSpan.FromSeconds(2), 16, 5, 2, 4 * MiB, 300);
 
