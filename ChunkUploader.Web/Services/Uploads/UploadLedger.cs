@@ -27,20 +27,26 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
     /// In one query: the user's live upload with this identifier (whatever its shape: the caller refuses a mismatch), or
     /// else their newest completed upload of this very file (same identifier, size and chunking).
     /// </summary>
-    public Task<Upload?> FindExistingAsync(string userId, ChunkRequest request, CancellationToken cancellationToken) =>
-        Existing(userId, request).FirstOrDefaultAsync(cancellationToken);
+    public async Task<Upload?> FindExistingAsync(string userId, ChunkRequest request, CancellationToken cancellationToken) =>
+        (await FindExisting(db, userId, request.Identifier, request.Layout.TotalSize, request.Layout.ChunkSize, request.Layout.ForceChunkSize, 0, cancellationToken))?.Upload;
 
-    private IQueryable<Upload> Existing(string userId, ChunkRequest request)
-    {
-        var (identifier, layout) = (request.Identifier, request.Layout);
-        return db.Uploads.AsNoTracking()
-            .Where(u => u.UserId == userId && u.Identifier == identifier
-                        && (UploadStatuses.Live.Contains(u.Status)
-                            || (u.Status == UploadStatus.Complete && u.TotalSize == layout.TotalSize && u.ChunkSize == layout.ChunkSize && u.ForceChunkSize == layout.ForceChunkSize)))
-            // The live upload (at most one) before any completed one, and the newest completed one first.
-            .OrderBy(u => u.Status == UploadStatus.Complete)
-            .ThenByDescending(u => u.CompletedAt);
-    }
+    private sealed record ExistingUpload(Upload Upload, bool HoldsChunk);
+
+    // Run for every probe and every chunk: compiled once, it skips EF Core's per-call expression work, which was two
+    // thirds of the probe's query time. Chunk 0 (none) when only the upload is wanted.
+    private static readonly Func<AppDbContext, string, string, long, long, bool, int, CancellationToken, Task<ExistingUpload?>> FindExisting =
+        EF.CompileAsyncQuery((AppDbContext db, string userId, string identifier, long totalSize, long chunkSize, bool forceChunkSize, int chunkNumber, CancellationToken _) =>
+            db.Uploads.AsNoTracking()
+                .Where(u => u.UserId == userId && u.Identifier == identifier
+                            && (UploadStatuses.Live.Contains(u.Status)
+                                || (u.Status == UploadStatus.Complete && u.TotalSize == totalSize && u.ChunkSize == chunkSize && u.ForceChunkSize == forceChunkSize)))
+                // The live upload (at most one) before any completed one, and the newest completed one first.
+                .OrderBy(u => u.Status == UploadStatus.Complete)
+                .ThenByDescending(u => u.CompletedAt)
+                .Select(u => new ExistingUpload(u,
+                    u.Status == UploadStatus.Assembling || u.Status == UploadStatus.Complete
+                    || db.UploadChunks.Any(c => c.UploadId == u.Id && c.Number == chunkNumber && c.RecordedAt != null)))
+                .FirstOrDefault());
 
     /// <summary>The user's live upload with this identifier, or else their newest completed one.</summary>
     public async Task<Upload?> FindCurrentAsync(string userId, string identifier, CancellationToken cancellationToken) =>
@@ -216,16 +222,9 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
     /// </summary>
     public async Task<(Upload? Upload, bool Held)> ProbeAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        var chunkNumber = request.ChunkNumber;
-        var found = await Existing(userId, request)
-            .Select(u => new
-            {
-                Upload = u,
-                Held = u.Status == UploadStatus.Assembling || u.Status == UploadStatus.Complete
-                       || db.UploadChunks.Any(c => c.UploadId == u.Id && c.Number == chunkNumber && c.RecordedAt != null),
-            })
-            .FirstOrDefaultAsync(cancellationToken);
-        return (found?.Upload, found?.Held ?? false);
+        var layout = request.Layout;
+        var found = await FindExisting(db, userId, request.Identifier, layout.TotalSize, layout.ChunkSize, layout.ForceChunkSize, request.ChunkNumber, cancellationToken);
+        return (found?.Upload, found?.HoldsChunk ?? false);
     }
 
     /// <summary>Records a chunk whose bytes are durably on disk, if this request still holds its claim and the upload is
