@@ -18,8 +18,6 @@ public sealed class UploadHistory(AppDbContext db)
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
 
-    private static readonly UploadStatus[] Live = [UploadStatus.Receiving, UploadStatus.Assembling];
-
     /// <summary>One page; <paramref name="ownerId"/> null means every user's.</summary>
     public async Task<Page<UploadView>> ListAsync(string? ownerId, HistoryFilter filter, CancellationToken cancellationToken)
     {
@@ -48,7 +46,7 @@ public sealed class UploadHistory(AppDbContext db)
             .Select(g => new StatusTotal(g.Key, g.Count())).ToListAsync(cancellationToken);
         var count = byStatus.Sum(s => s.Uploads);
         var bytes = count == 0 ? 0 : await uploads.SumAsync(u => u.BytesReceived, cancellationToken);
-        var finished = await uploads.CountAsync(u => !Live.Contains(u.Status), cancellationToken);
+        var finished = await uploads.CountAsync(u => !UploadStatuses.Live.Contains(u.Status), cancellationToken);
         var succeeded = await uploads.CountAsync(u => u.CompletedAt != null, cancellationToken);
 
         // The median is one indexed row: the middle of the speeds in order.
