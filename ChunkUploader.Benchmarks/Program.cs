@@ -3,8 +3,9 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using ChunkUploader.Benchmarks;
+using ChunkUploader.Tests.Infrastructure;
 
-// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|probe|small|page|users|nofsync]
+// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|probe|small|page|users|nofsync|pg]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
 // --profile: after the measured scenarios, repeats three of them under strace and perf and the page's under V8's profiler (not measured: the tools slow what they watch).
 var profile = args.Contains("--profile");
@@ -21,7 +22,7 @@ var appDll = await BuiltAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
-const int Steps = 11;
+const int Steps = 14;
 
 async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenario)
 {
@@ -39,7 +40,7 @@ void Versus(ResultRow? row, ResultRow? bare)
 }
 
 const string Password = "Bench-Pass-2026!";
-ResultRow? oneMiBBaseline = null;
+ResultRow? oneMiBBaseline = null, oneMiBApp = null, appProbes = null, appSmall = null;
 var loadBefore = LoadAverage();
 var peakResets = ProcessIo.ResetPeak(Environment.ProcessId);
 var errorLines = 0;
@@ -61,18 +62,21 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
             var scenario = $"{size}, {chunk} MiB chunks";
             var key = $"{chunk}mib";
             var baseline = await Run(key, $"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
-            Versus(await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again())), baseline);
-            if (chunk == 1) oneMiBBaseline = baseline;
+            var appRow = await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again()));
+            Versus(appRow, baseline);
+            if (chunk == 1) (oneMiBBaseline, oneMiBApp) = (baseline, appRow);
         }
 
         var probes = "testChunks probe (signed in)";
         var bareProbes = await Run("probe", $"{probes}, bare", () => scenarios.ProbesAsync(probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
-        Versus(await Run("probe", $"{probes}, app", () => scenarios.ProbesAsync(probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency)), bareProbes);
+        appProbes = await Run("probe", $"{probes}, app", () => scenarios.ProbesAsync(probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
+        Versus(appProbes, bareProbes);
 
         var small = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
         var smallFiles = Enumerable.Range(0, sizes.SmallFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
         var bareSmall = await Run("small", $"{small}, bare", () => scenarios.SmallFilesAsync(small, bareTarget, smallFiles));
-        Versus(await Run("small", $"{small}, app", () => scenarios.SmallFilesAsync(small, appTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall);
+        appSmall = await Run("small", $"{small}, app", () => scenarios.SmallFilesAsync(small, appTarget, smallFiles.Select(f => f.Again()).ToList()));
+        Versus(appSmall, bareSmall);
 
         var dropped = $"{sizes.PageFiles} files of {sizes.SmallFileBytes / 1000} KB, a folder on the page";
         if (Wanted("page") && !File.Exists(ChromiumUploadPage.ChromiumPath))
@@ -118,6 +122,8 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
     }
 }
 
+if (Wanted("pg")) await PostgreSqlAsync();
+
 var table = ResultTable.Text(rows);
 Console.WriteLine();
 Console.WriteLine(table);
@@ -126,6 +132,39 @@ Directory.CreateDirectory(Path.GetDirectoryName(results)!);
 await File.WriteAllTextAsync(results, Report(), cancellationToken);
 Console.WriteLine($"Written to {Path.GetRelativePath(repository, results)}");
 return errorLines == 0 ? 0 : 1;
+
+// The same scenarios with the app on PostgreSQL (a throwaway cluster of its own with PostgreSQL's durable defaults),
+// each against the SQLite row of this run; skipped when PostgreSQL is not installed.
+async Task PostgreSqlAsync()
+{
+    if (!PostgresCluster.IsInstalled)
+    {
+        Console.WriteLine($"[{++step,2}/{Steps}] PostgreSQL: skipped, initdb is not installed (apt-get install postgresql)");
+        return;
+    }
+    var cluster = await PostgresCluster.StartAsync(durable: true);
+    try
+    {
+        var settings = new Dictionary<string, string> { ["Database:Provider"] = "PostgreSQL", ["ConnectionStrings:Default"] = await cluster.CreateDatabaseAsync("bench") };
+        await using var app = await AppUnderTest.StartAsync(appDll, settings, cancellationToken);
+        using var client = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
+        var target = new Target("ChunkUploader, PostgreSQL", client, app.ProcessId, IsApp: true);
+        await WarmUpAsync(client);
+        var oneMiB = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file, 1 MiB chunks";
+        var file = BenchFile.Random(sizes.BigFileBytes, BenchSizes.MiB, "big.bin");
+        Versus(await Run("pg", $"{oneMiB}, PostgreSQL", () => scenarios.OneFileAsync(oneMiB, target, file)), oneMiBApp);
+        var probes = "testChunks probe (signed in)";
+        Versus(await Run("pg", $"{probes}, PostgreSQL", () => scenarios.ProbesAsync(probes, target, sizes.ProbeDuration, sizes.ProbeConcurrency)), appProbes);
+        var small = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
+        var files = Enumerable.Range(0, sizes.SmallFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
+        Versus(await Run("pg", $"{small}, PostgreSQL", () => scenarios.SmallFilesAsync(small, target, files)), appSmall);
+        errorLines += app.ErrorLines;
+    }
+    finally
+    {
+        await cluster.StopAsync();
+    }
+}
 
 // The first requests after a start pay for JIT and EF Core's query compilation (~0.4 s for the first chunks); a
 // short unmeasured upload of each kind, on both targets, keeps that out of the latencies.
@@ -177,7 +216,8 @@ string Report()
     text.AppendLine();
     text.AppendLine(ResultTable.Markdown(rows));
     text.AppendLine("- Rate: MiB/s from the first probe to the last chunk's answer; files/s; probe req/s over a fixed time.");
-    text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row; the page row: to the bare small-files row, an HTTP client rather than a browser).");
+    text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row; the page row: to the bare small-files row, an HTTP client rather than a browser; the PostgreSQL rows: to the same scenario's SQLite row).");
+    text.AppendLine("- PostgreSQL rows: the app with `Database:Provider=PostgreSQL` on a throwaway local cluster (initdb, its default durable settings, fsync on) on the same machine; the CPU and memory figures are the app's only, not the database server's.");
     text.AppendLine("- The page row: a folder of small files chosen in the upload page's folder input in headless Chromium (Playwright), signed in through the login page; " +
                     "files/s from handing the folder over to the batch summary reading \"N of N files done\", both timed in the page. The note gives the longest " +
                     "main-thread task from the input's change event on (PerformanceObserver 'longtask'), the most list rows in the DOM at once, and, apart, the task in " +

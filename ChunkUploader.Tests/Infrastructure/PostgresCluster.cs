@@ -56,7 +56,11 @@ public sealed class PostgresCluster
         return ConnectionString(name);
     }
 
-    private static async Task<PostgresCluster> StartAsync()
+    /// <summary>
+    /// A cluster of its own (the benchmark's), with PostgreSQL's durable defaults when <paramref name="durable"/>: the
+    /// tests' shared one runs with fsync off, which a measurement against SQLite's full sync must not.
+    /// </summary>
+    public static async Task<PostgresCluster> StartAsync(bool durable = false)
     {
         var bin = FindBinDirectory();
         var directory = Path.Combine(Path.GetTempPath(), "chunkuploader-pg-" + Guid.NewGuid().ToString("N")[..8]);
@@ -69,12 +73,12 @@ public sealed class PostgresCluster
         var port = LoopbackPort.Free();
         // fsync off: the cluster is thrown away after the run, and the tests are about the app, not about PostgreSQL's
         // durability. Enough connections for two app instances' pools plus the tests' own.
-        var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory} -c fsync=off -c max_connections=300";
+        var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory} -c fsync={(durable ? "on" : "off")} -c max_connections=300";
         await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", dataDirectory, "-l", Path.Combine(directory, "server.log"), "-o", options, "-w", "-t", "60", "start"], asPostgres: true);
         return new PostgresCluster(directory, bin, port);
     }
 
-    private async Task StopAsync()
+    public async Task StopAsync()
     {
         try
         {
@@ -86,8 +90,14 @@ public sealed class PostgresCluster
         }
     }
 
+    public static bool IsInstalled => TryFindBinDirectory() is not null;
+
+    private static string FindBinDirectory() =>
+        TryFindBinDirectory()
+        ?? throw new InvalidOperationException("PostgreSQL's initdb was not found under /usr/lib/postgresql/*/bin (install Debian's postgresql; .ci/run does), or set PG_BIN.");
+
     /// <summary>The newest installed PostgreSQL's programs (Debian puts them under /usr/lib/postgresql/N/bin), or PG_BIN.</summary>
-    private static string FindBinDirectory()
+    private static string? TryFindBinDirectory()
     {
         if (Environment.GetEnvironmentVariable("PG_BIN") is { Length: > 0 } configured) return configured;
         var candidates = Directory.Exists("/usr/lib/postgresql")
@@ -97,8 +107,7 @@ public sealed class PostgresCluster
                 .OrderByDescending(candidate => candidate.Version)
                 .Select(candidate => candidate.Path)
             : [];
-        return candidates.FirstOrDefault()
-            ?? throw new InvalidOperationException("PostgreSQL's initdb was not found under /usr/lib/postgresql/*/bin (install Debian's postgresql; .ci/run does), or set PG_BIN.");
+        return candidates.FirstOrDefault();
     }
 
     private static bool RunningAsRoot => Environment.UserName == "root";
