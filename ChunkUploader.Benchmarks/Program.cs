@@ -7,7 +7,7 @@ using ChunkUploader.Tests.Infrastructure;
 
 // dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|probe|small|page|users|nofsync|pg]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
-// --profile: after the measured scenarios, repeats three of them under strace and perf and the page's under V8's profiler (not measured: the tools slow what they watch).
+// --profile: after the measured scenarios, repeats three of them under strace and perf and the page's in a Chromium trace (not measured: the tools slow what they watch).
 var profile = args.Contains("--profile");
 // --only: the scenarios whose key is given, for iterating on one cost; results of such a run are not the committed table.
 var only = args.SkipWhile(arg => arg != "--only").Skip(1).FirstOrDefault();
@@ -40,6 +40,11 @@ void Versus(ResultRow? row, ResultRow? bare)
 }
 
 const string Password = "Bench-Pass-2026!";
+// Scenario names, shared by the rows that compare with one another (SQLite and PostgreSQL, app and bare).
+var bigFile = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file";
+var oneMiBChunks = $"{bigFile}, 1 MiB chunks";
+const string Probes = "testChunks probe (signed in)";
+var smallFilesScenario = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
 ResultRow? oneMiBBaseline = null, oneMiBApp = null, appProbes = null, appSmall = null;
 var loadBefore = LoadAverage();
 var peakResets = ProcessIo.ResetPeak(Environment.ProcessId);
@@ -53,13 +58,12 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
     {
         using var appClient = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
         var appTarget = new Target("ChunkUploader", appClient, app.ProcessId, IsApp: true);
-        var size = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file";
         await WarmUpAsync(bareClient, appClient);
 
         foreach (var chunk in new[] { 1, 5 })
         {
             var file = BenchFile.Random(sizes.BigFileBytes, chunk * BenchSizes.MiB, "big.bin");
-            var scenario = $"{size}, {chunk} MiB chunks";
+            var scenario = $"{bigFile}, {chunk} MiB chunks";
             var key = $"{chunk}mib";
             var baseline = await Run(key, $"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
             var appRow = await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again()));
@@ -67,15 +71,13 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
             if (chunk == 1) (oneMiBBaseline, oneMiBApp) = (baseline, appRow);
         }
 
-        var probes = "testChunks probe (signed in)";
-        var bareProbes = await Run("probe", $"{probes}, bare", () => scenarios.ProbesAsync(probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
-        appProbes = await Run("probe", $"{probes}, app", () => scenarios.ProbesAsync(probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
+        var bareProbes = await Run("probe", $"{Probes}, bare", () => scenarios.ProbesAsync(Probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
+        appProbes = await Run("probe", $"{Probes}, app", () => scenarios.ProbesAsync(Probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
         Versus(appProbes, bareProbes);
 
-        var small = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
-        var smallFiles = Enumerable.Range(0, sizes.SmallFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
-        var bareSmall = await Run("small", $"{small}, bare", () => scenarios.SmallFilesAsync(small, bareTarget, smallFiles));
-        appSmall = await Run("small", $"{small}, app", () => scenarios.SmallFilesAsync(small, appTarget, smallFiles.Select(f => f.Again()).ToList()));
+        var smallFiles = SmallFiles(sizes.SmallFiles, "photo");
+        var bareSmall = await Run("small", $"{smallFilesScenario}, bare", () => scenarios.SmallFilesAsync(smallFilesScenario, bareTarget, smallFiles));
+        appSmall = await Run("small", $"{smallFilesScenario}, app", () => scenarios.SmallFilesAsync(smallFilesScenario, appTarget, smallFiles.Select(f => f.Again()).ToList()));
         Versus(appSmall, bareSmall);
 
         var dropped = $"{sizes.PageFiles} files of {sizes.SmallFileBytes / 1000} KB, a folder on the page";
@@ -88,14 +90,13 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
             using var pageClient = await ResumableClient.RegisterAsync(app.BaseAddress, pageUser, Password, cancellationToken);
             await using var page = await ChromiumUploadPage.SignInAsync(app.BaseAddress, pageUser, Password, cancellationToken);
             var pageTarget = new Target("ChunkUploader, headless Chromium", pageClient, app.ProcessId, IsApp: true);
-            var folderFiles = Enumerable.Range(0, sizes.PageFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
+            var folderFiles = SmallFiles(sizes.PageFiles, "photo");
             Versus(await Run("page", $"{dropped}, app", () => scenarios.PageFolderAsync(dropped, pageTarget, page, folderFiles)), bareSmall);
             if (profile)
             {
                 var profiled = Path.Combine(ProfileFolder(), "page-trace.txt");
                 Console.WriteLine($"Tracing the page in Chromium into {Path.GetRelativePath(repository, profiled)}");
-                var profiledFiles = Enumerable.Range(0, 300).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"profiled-{n:0000}.jpg")).ToList();
-                await scenarios.PageFolderAsync("profiled", pageTarget, page, profiledFiles, profiled);
+                await scenarios.PageFolderAsync("profiled", pageTarget, page, SmallFiles(300, "profiled"), profiled);
             }
         }
 
@@ -116,8 +117,7 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         using var appClient = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
         var appTarget = new Target("ChunkUploader, Storage:Durable=false", appClient, app.ProcessId, IsApp: true);
         var file = BenchFile.Random(sizes.BigFileBytes, BenchSizes.MiB, "big.bin");
-        var scenario = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file, 1 MiB chunks";
-        Versus(await Run("nofsync", $"{scenario}, app without fsync", () => scenarios.OneFileAsync(scenario, appTarget, file)), oneMiBBaseline);
+        Versus(await Run("nofsync", $"{oneMiBChunks}, app without fsync", () => scenarios.OneFileAsync(oneMiBChunks, appTarget, file)), oneMiBBaseline);
         errorLines += app.ErrorLines;
     }
 }
@@ -150,14 +150,10 @@ async Task PostgreSqlAsync()
         using var client = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
         var target = new Target("ChunkUploader, PostgreSQL", client, app.ProcessId, IsApp: true);
         await WarmUpAsync(client);
-        var oneMiB = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file, 1 MiB chunks";
         var file = BenchFile.Random(sizes.BigFileBytes, BenchSizes.MiB, "big.bin");
-        Versus(await Run("pg", $"{oneMiB}, PostgreSQL", () => scenarios.OneFileAsync(oneMiB, target, file)), oneMiBApp);
-        var probes = "testChunks probe (signed in)";
-        Versus(await Run("pg", $"{probes}, PostgreSQL", () => scenarios.ProbesAsync(probes, target, sizes.ProbeDuration, sizes.ProbeConcurrency)), appProbes);
-        var small = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
-        var files = Enumerable.Range(0, sizes.SmallFiles).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"photo-{n:0000}.jpg")).ToList();
-        Versus(await Run("pg", $"{small}, PostgreSQL", () => scenarios.SmallFilesAsync(small, target, files)), appSmall);
+        Versus(await Run("pg", $"{oneMiBChunks}, PostgreSQL", () => scenarios.OneFileAsync(oneMiBChunks, target, file)), oneMiBApp);
+        Versus(await Run("pg", $"{Probes}, PostgreSQL", () => scenarios.ProbesAsync(Probes, target, sizes.ProbeDuration, sizes.ProbeConcurrency)), appProbes);
+        Versus(await Run("pg", $"{smallFilesScenario}, PostgreSQL", () => scenarios.SmallFilesAsync(smallFilesScenario, target, SmallFiles(sizes.SmallFiles, "photo"))), appSmall);
         errorLines += app.ErrorLines;
     }
     finally
@@ -185,7 +181,7 @@ async Task ProfileAsync(AppUnderTest app, Target appTarget)
 {
     var folder = ProfileFolder();
     var big = BenchFile.Random(Math.Min(sizes.BigFileBytes, 64 * BenchSizes.MiB), BenchSizes.MiB, "profiled.bin");
-    var small = Enumerable.Range(0, 200).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"profiled-{n:000}.jpg")).ToList();
+    var small = SmallFiles(200, "profiled");
     foreach (var tool in Profiler.Tools)
     {
         Console.WriteLine($"Profiling with {tool} into {Path.GetRelativePath(repository, folder)}");
@@ -200,6 +196,10 @@ async Task ProfileAsync(AppUnderTest app, Target appTarget)
                 await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
     }
 }
+
+// Files of the small-file size, one chunk each, named like a camera's: prefix-0000.jpg, prefix-0001.jpg …
+List<BenchFile> SmallFiles(int count, string prefix) =>
+    Enumerable.Range(0, count).Select(n => BenchFile.Random(sizes.SmallFileBytes, BenchSizes.MiB, $"{prefix}-{n:0000}.jpg")).ToList();
 
 string ProfileFolder() => Path.Combine(repository, "bench", "results", $"profile-{DateTime.UtcNow:yyyy-MM-dd}");
 
