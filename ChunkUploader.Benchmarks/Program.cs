@@ -5,7 +5,7 @@ using System.Text;
 using ChunkUploader.Benchmarks;
 using ChunkUploader.Tests.Infrastructure;
 
-// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|probe|small|page|users|nofsync|pg]
+// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--only 1mib|5mib|tus|huge|probe|small|page|users|nofsync|pg]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
 // --profile: after the measured scenarios, repeats three of them under strace and perf and the page's in a Chromium trace (not measured: the tools slow what they watch).
 var profile = args.Contains("--profile");
@@ -22,7 +22,7 @@ var appDll = await BuiltAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
-const int Steps = 14;
+const int Steps = 17;
 
 async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenario)
 {
@@ -34,9 +34,13 @@ async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenar
     return row;
 }
 
-void Versus(ResultRow? row, ResultRow? bare)
+ResultRow? Versus(ResultRow? row, ResultRow? bare) =>
+    row is not null && bare is not null ? Replace(row, row with { Ratio = row.Rate / bare.Rate }) : row;
+
+ResultRow Replace(ResultRow row, ResultRow with)
 {
-    if (row is not null && bare is not null) rows[rows.IndexOf(row)] = row with { Ratio = row.Rate / bare.Rate };
+    rows[rows.IndexOf(row)] = with;
+    return with;
 }
 
 const string Password = "Bench-Pass-2026!";
@@ -60,25 +64,33 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         var appTarget = new Target("ChunkUploader", appClient, app.ProcessId, IsApp: true);
         await WarmUpAsync(bareClient, appClient);
 
+        await using (var tus = Wanted("tus") ? await TusNodeServer.StartAsync(repository, cancellationToken) : null)
         foreach (var chunk in new[] { 1, 5 })
         {
             var file = BenchFile.Random(sizes.BigFileBytes, chunk * BenchSizes.MiB, "big.bin");
             var scenario = $"{bigFile}, {chunk} MiB chunks";
             var key = $"{chunk}mib";
             var baseline = await Run(key, $"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
-            var appRow = await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again()));
-            Versus(appRow, baseline);
+            var appRow = Versus(await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again())), baseline);
             if (chunk == 1) (oneMiBBaseline, oneMiBApp) = (baseline, appRow);
+            if (tus is null) continue;
+            var tusRow = Versus(await Run("tus", $"{scenario}, tus-node-server", () => scenarios.TusFileAsync(scenario, tus, file.Again())), baseline);
+            if (appRow is not null && tusRow is not null)
+                Replace(appRow, appRow with { Note = $"{appRow.Note}; {appRow.Rate / tusRow.Rate:0.00}x tus-node-server" });
         }
+
+        // The target compares the final chunk and the memory of a much bigger file with the 256 MiB one: neither may grow with the size.
+        var hugeFile = $"{sizes.HugeFileBytes / BenchSizes.MiB} MiB file, 1 MiB chunks";
+        Versus(await Run("huge", $"{hugeFile}, app", () => scenarios.OneFileAsync(hugeFile, appTarget, BenchFile.Generated(sizes.HugeFileBytes, BenchSizes.MiB, "huge.bin"))), oneMiBApp);
 
         var bareProbes = await Run("probe", $"{Probes}, bare", () => scenarios.ProbesAsync(Probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
         appProbes = await Run("probe", $"{Probes}, app", () => scenarios.ProbesAsync(Probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
-        Versus(appProbes, bareProbes);
+        appProbes = Versus(appProbes, bareProbes);
 
         var smallFiles = SmallFiles(sizes.SmallFiles, "photo");
         var bareSmall = await Run("small", $"{smallFilesScenario}, bare", () => scenarios.SmallFilesAsync(smallFilesScenario, bareTarget, smallFiles));
         appSmall = await Run("small", $"{smallFilesScenario}, app", () => scenarios.SmallFilesAsync(smallFilesScenario, appTarget, smallFiles.Select(f => f.Again()).ToList()));
-        Versus(appSmall, bareSmall);
+        appSmall = Versus(appSmall, bareSmall);
 
         var dropped = $"{sizes.PageFiles} files of {sizes.SmallFileBytes / 1000} KB, a folder on the page";
         if (Wanted("page") && !File.Exists(ChromiumUploadPage.ChromiumPath))
@@ -216,7 +228,7 @@ string Report()
     text.AppendLine();
     text.AppendLine(ResultTable.Markdown(rows));
     text.AppendLine("- Rate: MiB/s from the first probe to the last chunk's answer; files/s; probe req/s over a fixed time.");
-    text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row; the page row: to the bare small-files row, an HTTP client rather than a browser; the PostgreSQL rows: to the same scenario's SQLite row).");
+    text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row; the bigger file's: to the app's 256 MiB row, since its target is not to grow with the size; the page row: to the bare small-files row, an HTTP client rather than a browser; the PostgreSQL rows: to the same scenario's SQLite row).");
     text.AppendLine("- PostgreSQL rows: the app with `Database:Provider=PostgreSQL` on a throwaway local cluster (initdb, its default durable settings, fsync on) on the same machine; the CPU and memory figures are the app's only, not the database server's.");
     text.AppendLine("- The page row: a folder of small files chosen in the upload page's folder input in headless Chromium (Playwright), signed in through the login page; " +
                     "files/s from handing the folder over to the batch summary reading \"N of N files done\", both timed in the page. The note gives the longest " +

@@ -21,28 +21,42 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     {
         FileRun run = null!;
         var note = "";
-        var window = await MeasureAsync(target,
+        var window = await MeasureAsync(target.ProcessId,
             async () => run = await target.Client.UploadAsync(file, BenchSizes.InFlight, cancellationToken),
             // The app assembles and hashes after the final answer; its writes count, and the next scenario must not share the CPU with it.
             async () => note = target.IsApp ? await VerifyAsync(target, [(file, run.UploadId)]) : "");
-        return new ResultRow(scenario, target.Name, file.Size / (double)BenchSizes.MiB / window.Elapsed.TotalSeconds, "MiB/s")
+        return FileRow(scenario, target.Name, file, run, window, target.IsApp, note);
+    }
+
+    /// <summary>One file to tus-node-server in chunks of <see cref="BenchFile.ChunkSize"/>, one PATCH at a time as tus clients send.</summary>
+    public async Task<ResultRow> TusFileAsync(string scenario, TusNodeServer tus, BenchFile file)
+    {
+        using var client = new TusClient(tus.BaseAddress);
+        (FileRun Run, Uri Location) upload = (null!, null!);
+        var window = await MeasureAsync(tus.ProcessId, async () => upload = await client.UploadAsync(file, cancellationToken));
+        var stored = await tus.StoredSha256Async(upload.Location, cancellationToken);
+        var note = stored == file.Sha256 ? "1/1 SHA-256 ok (of the stored file), PATCHes one at a time" : "SHA-256 MISMATCH of the stored file";
+        return FileRow(scenario, "tus-node-server 2.4 (file store)", file, upload.Run, window, withMemory: true, note);
+    }
+
+    private static ResultRow FileRow(string scenario, string target, BenchFile file, FileRun run, Window window, bool withMemory, string note) =>
+        new(scenario, target, file.Size / (double)BenchSizes.MiB / window.Elapsed.TotalSeconds, "MiB/s")
         {
             P50Ms = run.Chunks.Percentile(50),
             P99Ms = run.Chunks.Percentile(99),
             FinalChunkMs = run.FinalChunk.TotalMilliseconds,
             CpuMsPerUnit = window.Cpu.TotalMilliseconds / (file.Size / (double)BenchSizes.MiB),
-            PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
+            PeakRssBytes = withMemory ? window.PeakRssBytes : null,
             WrittenPerPayloadByte = window.WrittenBytes / (double)file.Size,
             Note = note,
         };
-    }
 
     /// <summary>Signed-in testChunks GETs for a file the server does not hold (the common case: one before every chunk), <paramref name="concurrency"/> at once.</summary>
     public async Task<ResultRow> ProbesAsync(string scenario, Target target, TimeSpan duration, int concurrency)
     {
         var file = BenchFile.Random(10_000, BenchSizes.MiB, "probe.bin");
         long answered = 0;
-        var window = await MeasureAsync(target, async () =>
+        var window = await MeasureAsync(target.ProcessId, async () =>
         {
             var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -69,7 +83,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         var latencies = new Latencies();
         var runs = new (BenchFile File, Guid? UploadId)[files.Count];
         var note = "";
-        var window = await MeasureAsync(target, async () =>
+        var window = await MeasureAsync(target.ProcessId, async () =>
         {
             var next = -1;
             await Task.WhenAll(Enumerable.Range(0, BenchSizes.InFlight).Select(async _ =>
@@ -104,10 +118,10 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         try
         {
             var folder = root.CreateSubdirectory("photos");
-            foreach (var file in files) await File.WriteAllBytesAsync(Path.Combine(folder.FullName, file.Name), file.Bytes, cancellationToken);
+            foreach (var file in files) await file.WriteToAsync(Path.Combine(folder.FullName, file.Name), cancellationToken);
             PageRun run = null!;
             var verified = "";
-            var window = await MeasureAsync(target,
+            var window = await MeasureAsync(target.ProcessId,
                 async () => run = await page.DropFolderAsync(folder.FullName, files.Count, PageLimit, cancellationToken, profile),
                 async () =>
                 {
@@ -142,7 +156,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         var files = users.Select(_ => Enumerable.Range(0, filesPerUser).Select(n => BenchFile.Random(fileBytes, BenchSizes.MiB, $"user-file-{n}.bin")).ToList()).ToList();
         var runs = users.Select(_ => new List<(BenchFile, Guid?)>()).ToList();
         var verified = new List<string>();
-        var window = await MeasureAsync(users[0], async () =>
+        var window = await MeasureAsync(users[0].ProcessId, async () =>
         {
             await Task.WhenAll(users.Select(async (user, u) =>
             {
@@ -189,9 +203,8 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     /// Times <paramref name="work"/>, then lets the receiver finish (<paramref name="settle"/>, not timed) before reading how much it
     /// wrote and its peak RSS over the window.
     /// </summary>
-    private static async Task<Window> MeasureAsync<T>(Target target, Func<Task<T>> work, Func<Task>? settle = null)
+    private static async Task<Window> MeasureAsync<T>(int pid, Func<Task<T>> work, Func<Task>? settle = null)
     {
-        var pid = target.ProcessId;
         // Where the kernel refuses the reset the peak is the process's peak so far; Program says so in the results.
         ProcessIo.ResetPeak(pid);
         var writtenBefore = ProcessIo.WriteBytes(pid);
