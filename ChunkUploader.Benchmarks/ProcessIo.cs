@@ -28,9 +28,25 @@ public static class ProcessIo
     /// User plus system CPU time of the process (utime and stime of /proc/&lt;pid&gt;/stat, in clock ticks of 10 ms): what its
     /// work cost, whatever else the shared machine was doing meanwhile.
     /// </summary>
-    public static TimeSpan CpuTime(int pid)
+    public static TimeSpan CpuTime(int pid) => StatCpuTime(File.ReadAllText($"/proc/{pid}/stat"));
+
+    /// <summary>CPU time of the process's threads whose name starts with <paramref name="namePrefix"/> (from /proc/&lt;pid&gt;/task/*/stat).</summary>
+    public static TimeSpan ThreadCpuTime(int pid, string namePrefix)
     {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var total = TimeSpan.Zero;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(task, "stat")); }
+            catch (IOException) { continue; } // the thread ended meanwhile
+            var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+            if (name.StartsWith(namePrefix, StringComparison.Ordinal)) total += StatCpuTime(stat);
+        }
+        return total;
+    }
+
+    private static TimeSpan StatCpuTime(string stat)
+    {
         // Fields after the command name, which is in parentheses and may hold spaces: state is field 3, utime 14, stime 15.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         const double ticksPerSecond = 100;

@@ -43,7 +43,7 @@ public sealed class Profiler : IAsyncDisposable
         var summary = Path.Combine(folder, $"{name}.{tool}.txt");
         var output = isPerf ? Path.Combine(folder, $"{name}.perf.data") : summary;
         string[] arguments = isPerf
-            ? ["record", "-F", "499", "-g", "-p", pid.ToString(), "-o", output]
+            ? ["record", "-F", "1999", "-g", "-p", pid.ToString(), "-o", output]
             : ["-c", "-f", "-p", pid.ToString(), "-o", output];
         var process = Process.Start(new ProcessStartInfo(executable, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true })!;
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
