@@ -1,8 +1,6 @@
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace ChunkUploader.Web.Services.Uploads;
@@ -34,16 +32,11 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
 
     private sealed record ExistingUpload(Upload Upload, bool HoldsChunk);
 
-    // Run for every probe and every chunk: compiled once per model, it skips EF Core's per-call expression work, which
-    // was two thirds of the probe's query time. A compiled query is bound to one model, and a process may host more
-    // than one (tests do). Chunk 0 (none) when only the upload is wanted.
-    private static readonly ConditionalWeakTable<IModel, Func<AppDbContext, string, string, long, long, bool, int, CancellationToken, Task<ExistingUpload?>>> FindExistingByModel = [];
-
+    // Run for every probe and every chunk, so compiled. Chunk 0 (none) when only the upload is wanted.
     private Task<ExistingUpload?> FindExisting(string userId, ChunkRequest request, int chunkNumber, CancellationToken cancellationToken) =>
-        FindExistingByModel.GetValue(db.Model, _ => CompileFindExisting())(
-            db, userId, request.Identifier, request.Layout.TotalSize, request.Layout.ChunkSize, request.Layout.ForceChunkSize, chunkNumber, cancellationToken);
+        FindExistingQuery.For(db)(db, userId, request.Identifier, request.Layout.TotalSize, request.Layout.ChunkSize, request.Layout.ForceChunkSize, chunkNumber, cancellationToken);
 
-    private static Func<AppDbContext, string, string, long, long, bool, int, CancellationToken, Task<ExistingUpload?>> CompileFindExisting() =>
+    private static readonly CompiledPerModel<Func<AppDbContext, string, string, long, long, bool, int, CancellationToken, Task<ExistingUpload?>>> FindExistingQuery = new(() =>
         EF.CompileAsyncQuery((AppDbContext db, string userId, string identifier, long totalSize, long chunkSize, bool forceChunkSize, int chunkNumber, CancellationToken _) =>
             db.Uploads.AsNoTracking()
                 .Where(u => u.UserId == userId && u.Identifier == identifier
@@ -55,7 +48,7 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
                 .Select(u => new ExistingUpload(u,
                     u.Status == UploadStatus.Assembling || u.Status == UploadStatus.Complete
                     || db.UploadChunks.Any(c => c.UploadId == u.Id && c.Number == chunkNumber && c.RecordedAt != null)))
-                .FirstOrDefault());
+                .FirstOrDefault()));
 
     /// <summary>The user's live upload with this identifier, or else their newest completed one.</summary>
     public async Task<Upload?> FindCurrentAsync(string userId, string identifier, CancellationToken cancellationToken) =>
@@ -160,16 +153,21 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
     /// <summary>What the user holds against their quota, and their quota, in one query.</summary>
     public async Task<UserUsage> UsageAsync(string userId, CancellationToken cancellationToken)
     {
-        var usage = await db.Users.AsNoTracking().Where(user => user.Id == userId)
-            .Select(user => new
-            {
-                Bytes = db.Uploads.Where(u => u.UserId == userId && UploadStatuses.Held.Contains(u.Status)).Sum(u => (long?)u.TotalSize),
-                InProgress = db.Uploads.Count(u => u.UserId == userId && UploadStatuses.Live.Contains(u.Status)),
-                Quota = db.UserQuotas.Where(q => q.UserId == userId).Select(q => (long?)q.QuotaBytes).FirstOrDefault(),
-            })
-            .SingleOrDefaultAsync(cancellationToken);
+        var usage = await UsageQuery.For(db)(db, userId, cancellationToken);
         return new UserUsage(usage?.Bytes ?? 0, usage?.InProgress ?? 0, usage?.Quota ?? options.Value.UserQuotaBytes);
     }
+
+    private sealed record UsageRow(long? Bytes, int InProgress, long? Quota);
+
+    // Run for every new upload (every small file), so compiled.
+    private static readonly CompiledPerModel<Func<AppDbContext, string, CancellationToken, Task<UsageRow?>>> UsageQuery = new(() =>
+        EF.CompileAsyncQuery((AppDbContext db, string userId, CancellationToken _) =>
+            db.Users.AsNoTracking().Where(user => user.Id == userId)
+                .Select(user => new UsageRow(
+                    db.Uploads.Where(u => u.UserId == userId && UploadStatuses.Held.Contains(u.Status)).Sum(u => (long?)u.TotalSize),
+                    db.Uploads.Count(u => u.UserId == userId && UploadStatuses.Live.Contains(u.Status)),
+                    db.UserQuotas.Where(q => q.UserId == userId).Select(q => (long?)q.QuotaBytes).FirstOrDefault()))
+                .SingleOrDefault()));
 
     /// <summary>Removes an upload that a refused first request created, unless anything else has touched it since.</summary>
     public async Task<bool> DiscardIfUnusedAsync(Guid uploadId, CancellationToken cancellationToken) =>
