@@ -109,6 +109,28 @@ public sealed class AdminUsersPageTests
     }
 
     [TestMethod]
+    public async Task Locking_a_user_ends_the_sessions_they_are_uploading_with_at_once()
+    {
+        using var admin = await App.NewSessionAsync(admin: true);
+        using var owner = await App.NewSessionAsync();
+        using var otherTab = await App.SignInAsync(owner.User);
+        var file = TestFile.Random(3 * 65536, 65536);
+        using var first = await owner.SendChunkAsync(file, 1);
+        var token = LoginForm.Token(await PageAsync(admin, owner.User));
+
+        using var locked = await admin.Client.PostAsync($"Admin/Users/{owner.User.Id}/lock", Form(token));
+        using var next = await owner.SendChunkAsync(file, 2);
+        using var probe = await otherTab.ProbeAsync(file, 2);
+
+        Assert.AreEqual(HttpStatusCode.OK, first.StatusCode);
+        Assert.AreEqual(HttpStatusCode.Redirect, locked.StatusCode);
+        Assert.AreEqual(HttpStatusCode.Unauthorized, next.StatusCode, "the upload stops now, not at the next security-stamp check");
+        Assert.AreEqual(HttpStatusCode.Unauthorized, probe.StatusCode, "every session of the user ends, not only one");
+        Assert.AreEqual(0, await SessionsAsync(owner.User));
+        StringAssert.Contains((await AuditAsync(owner.User, "user.lock")).Single().Detail, "2 session(s) ended");
+    }
+
+    [TestMethod]
     public async Task Changes_without_the_antiforgery_token_or_for_an_unknown_user_are_refused()
     {
         using var admin = await App.NewSessionAsync(admin: true);
@@ -163,6 +185,12 @@ public sealed class AdminUsersPageTests
         await using var scope = App.Services.CreateAsyncScope();
         var quota = await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserQuotas.AsNoTracking().SingleOrDefaultAsync(q => q.UserId == user.Id);
         return quota is null ? null : (quota.QuotaBytes, quota.UpdatedBy);
+    }
+
+    private static async Task<int> SessionsAsync(TestUser user)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.CountAsync(s => s.UserId == user.Id);
     }
 
     private static async Task<DateTimeOffset?> LockoutEndAsync(TestUser user)

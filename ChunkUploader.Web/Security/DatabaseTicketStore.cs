@@ -84,5 +84,19 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
         cache.Remove(CacheKey(key));
     }
 
+    /// <summary>
+    /// Ends every session of <paramref name="userId"/> (a locked account): its cookies stop working at once on this
+    /// instance and within <see cref="RecentReadLifetime"/> on the others, as with signing out.
+    /// </summary>
+    public async Task<int> RemoveAllOfAsync(string userId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var sessions = scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.UserId == userId);
+        var keys = await sessions.Select(s => s.Id).ToListAsync(cancellationToken);
+        var removed = await sessions.ExecuteDeleteAsync(cancellationToken);
+        foreach (var key in keys) cache.Remove(CacheKey(key));
+        return removed;
+    }
+
     private static string CacheKey(string key) => "session:" + key;
 }
