@@ -598,7 +598,7 @@
         const before = await row.before;
         const now = answer.uploadId ? null : await serverStatus(row.file.uniqueIdentifier);
         row.uploadId = answer.uploadId || now?.uploadId;
-        linkRow(row);
+        paint(row);
         // The server said Complete before anything was sent, or every probe found the file complete: this user
         // already has it.
         const already = before?.status === 'Complete' || (row.posted === 0 && (now?.status === 'Complete' || answer.status === 'complete'));
@@ -614,8 +614,6 @@
         }
         waitForHash(row);
     }
-
-    function linkRow(row) { paint(row); }
 
     async function waitForHash(row) {
         const deadline = Date.now() + 10 * 60 * 1000;
