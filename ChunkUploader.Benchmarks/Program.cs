@@ -254,6 +254,8 @@ string Report()
     text.AppendLine(ResultTable.Markdown(rows));
     text.AppendLine("- Rate: MiB/s from the first probe to the last chunk's answer; files/s; probe req/s over a fixed time.");
     text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row; the bigger file's: to the app's 256 MiB row, since its target is not to grow with the size; the page row: to the bare small-files row, an HTTP client rather than a browser; the PostgreSQL rows: to the same scenario's SQLite row).");
+    text.AppendLine("- tus-node-server rows: @tus/server 2.4.5 with @tus/file-store 2.1.1 (pinned in bench/tus) under Node.js on the same machine; the client creates " +
+                    "the upload and sends its chunks as PATCHes one after another (core tus has no chunks in flight side by side); no checksum header, no fsync; the CPU, memory and writes are the node process's, and the stored file's SHA-256 is checked.");
     text.AppendLine("- PostgreSQL rows: the app with `Database:Provider=PostgreSQL` on a throwaway local cluster (initdb, its default durable settings, fsync on) on the same machine; the CPU and memory figures are the app's only, not the database server's.");
     text.AppendLine("- The page row: a folder of small files chosen in the upload page's folder input in headless Chromium (Playwright), signed in through the login page; " +
                     "files/s from handing the folder over to the batch summary reading \"N of N files done\", both timed in the page. The note gives the longest " +
