@@ -89,18 +89,7 @@ public sealed class AppUnderTest : IAsyncDisposable
             Interlocked.Increment(ref _errorLines);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        try { Directory.Delete(_root, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
+    public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(_process, _root);
 
     private static int FreePort()
     {

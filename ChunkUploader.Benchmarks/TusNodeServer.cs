@@ -39,7 +39,7 @@ public sealed partial class TusNodeServer : IAsyncDisposable
         _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
         if (Listening().Match(line) is not { Success: true } match)
         {
-            process.Kill(entireProcessTree: true);
+            await ChildProcess.StopAsync(process, storage);
             Console.WriteLine($"(tus-node-server did not start: {line})");
             return null;
         }
@@ -53,17 +53,7 @@ public sealed partial class TusNodeServer : IAsyncDisposable
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stored, cancellationToken));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        try { Directory.Delete(_storage, recursive: true); }
-        catch (IOException) { }
-    }
+    public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(_process, _storage);
 
     private static async Task<string?> RunAsync(string command, string[] arguments, string folder, CancellationToken cancellationToken)
     {
