@@ -158,7 +158,11 @@ public sealed class UploaderPageTests
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (firstPosts.Count < 10 && DateTime.UtcNow < deadline) await page.WaitForTimeoutAsync(50);
         await page.ReloadAsync();
-        await page.WaitForTimeoutAsync(1000); // let the server finish any chunk whose bytes had all arrived
+        // Let the server finish (record or release) the chunks cut off by the reload: a chunk still claimed would make a
+        // resend answer "busy" and be sent twice, and one recorded late would change what the server holds.
+        var settled = DateTime.UtcNow.AddSeconds(15);
+        do await page.WaitForTimeoutAsync(250);
+        while (await ClaimsInFlightAsync(user) > 0 && DateTime.UtcNow < settled);
         var held = (await RecordsAsync(user, u => u.ChunksReceived)).Single();
         Assert.IsTrue(held is >= 10 and < chunkCount, $"held {held} chunks at reload");
 
@@ -253,6 +257,13 @@ public sealed class UploaderPageTests
         await using var scope = App.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         return await db.Uploads.AsNoTracking().Where(u => u.UserId == user.Id).Select(select).ToListAsync();
+    }
+
+    private static async Task<int> ClaimsInFlightAsync(TestUser user)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        return await db.UploadChunks.CountAsync(c => c.RecordedAt == null && db.Uploads.Any(u => u.Id == c.UploadId && u.UserId == user.Id));
     }
 
     private const int SlowFileChunks = 40;
