@@ -93,9 +93,7 @@ public sealed partial class UploadIntegrityTests
         var inFlight = session.SendOctetAsync(file, 2, body);
         await body.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await Task.Delay(500);
-        var cancel = new HttpRequestMessage(HttpMethod.Delete, $"api/upload?resumableIdentifier={Uri.EscapeDataString(file.Identifier)}");
-        cancel.Headers.Add(ApiSession.TokenHeader, session.Token);
-        using (var cancelled = await session.Client.SendAsync(cancel)) Assert.AreEqual(HttpStatusCode.NoContent, cancelled.StatusCode);
+        using (var cancelled = await session.CancelAsync(file)) Assert.AreEqual(HttpStatusCode.NoContent, cancelled.StatusCode);
         release.SetResult();
 
         using var late = await inFlight;

@@ -56,12 +56,8 @@ public sealed record WeekOfUploads(string EmailDomain, TestUser Owner, TestUser 
         }
         var cancelled = TestFile.Random(900_000, 256 * 1024, "draft-video.mp4");
         var cancelledId = (await maria.UploadAsync(cancelled, cancelled.Numbers.Take(1)))[0].GetProperty("uploadId").GetGuid();
-        using (var cancel = new HttpRequestMessage(HttpMethod.Delete, $"api/upload?resumableIdentifier={Uri.EscapeDataString(cancelled.Identifier)}"))
-        {
-            cancel.Headers.Add(ApiSession.TokenHeader, maria.Token);
-            using var answer = await maria.Client.SendAsync(cancel);
+        using (var answer = await maria.CancelAsync(cancelled))
             Assert.AreEqual(HttpStatusCode.NoContent, answer.StatusCode, "the seeded cancel is accepted");
-        }
         spread[cancelledId] = (now.Date.AddDays(-4).AddHours(16).AddMinutes(41), 0);
         var receiving = TestFile.Random(2_000_000, 256 * 1024, "conference-talk.mp4");
         await maria.UploadAsync(receiving, receiving.Numbers.Take(3));

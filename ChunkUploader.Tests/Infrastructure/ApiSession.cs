@@ -56,6 +56,14 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
         return Client.SendAsync(request, cancellationToken);
     }
 
+    /// <summary>Cancels the file's upload as the page's cancel button does.</summary>
+    public Task<HttpResponseMessage> CancelAsync(TestFile file)
+    {
+        var cancel = new HttpRequestMessage(HttpMethod.Delete, $"api/upload?resumableIdentifier={Uri.EscapeDataString(file.Identifier)}");
+        cancel.Headers.Add(TokenHeader, Token);
+        return Client.SendAsync(cancel);
+    }
+
     /// <summary>Statuses Resumable.js sends a chunk again after (they are not in its permanent errors).</summary>
     public static readonly HashSet<HttpStatusCode> Retried = [HttpStatusCode.RequestTimeout, HttpStatusCode.TooManyRequests, HttpStatusCode.ServiceUnavailable, (HttpStatusCode)460];
 

@@ -14,6 +14,7 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
     public DbSet<UserQuota> UserQuotas => Set<UserQuota>();
+    public DbSet<UserUploadTotals> UserUploadTotals => Set<UserUploadTotals>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
@@ -34,6 +35,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
 
         builder.Entity<Upload>(upload =>
         {
+            // Declared so that EF does not read generated values back in ways a table with triggers refuses.
+            upload.ToTable(table => table.HasTrigger(UploadTotalsTriggers.Name));
             upload.Property(u => u.UserId).HasMaxLength(450);
             upload.Property(u => u.Identifier).HasMaxLength(UploadLimits.MaxIdentifierLength);
             upload.Property(u => u.FileName).HasMaxLength(UploadLimits.MaxFileNameLength);
@@ -72,6 +75,13 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
             quota.Property(q => q.UserId).HasMaxLength(450);
             quota.Property(q => q.UpdatedBy).HasMaxLength(256);
             quota.HasOne<IdentityUser>().WithOne().HasForeignKey<UserQuota>(q => q.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<UserUploadTotals>(totals =>
+        {
+            totals.HasKey(t => t.UserId);
+            totals.Property(t => t.UserId).HasMaxLength(450);
+            totals.HasOne<IdentityUser>().WithOne().HasForeignKey<UserUploadTotals>(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<AuditEvent>(audit =>

@@ -171,7 +171,10 @@ namespace ChunkUploader.Web.Data.Migrations.PostgreSql
 
                     b.HasIndex("UserId", "Identifier", "Status");
 
-                    b.ToTable("Uploads");
+                    b.ToTable("Uploads", t =>
+                        {
+                            t.HasTrigger("Uploads_KeepUserTotals");
+                        });
                 });
 
             modelBuilder.Entity("ChunkUploader.Web.Data.UploadChunk", b =>
@@ -249,6 +252,23 @@ namespace ChunkUploader.Web.Data.Migrations.PostgreSql
                     b.HasIndex("UserId");
 
                     b.ToTable("UserSessions");
+                });
+
+            modelBuilder.Entity("ChunkUploader.Web.Data.UserUploadTotals", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("character varying(450)");
+
+                    b.Property<long>("BytesHeld")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("UploadsLive")
+                        .HasColumnType("integer");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("UserUploadTotals");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -502,6 +522,15 @@ namespace ChunkUploader.Web.Data.Migrations.PostgreSql
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChunkUploader.Web.Data.UserUploadTotals", b =>
+                {
+                    b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
+                        .WithOne()
+                        .HasForeignKey("ChunkUploader.Web.Data.UserUploadTotals", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

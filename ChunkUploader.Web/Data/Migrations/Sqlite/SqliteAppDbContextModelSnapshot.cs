@@ -164,7 +164,10 @@ namespace ChunkUploader.Web.Data.Migrations.Sqlite
 
                     b.HasIndex("UserId", "Identifier", "Status");
 
-                    b.ToTable("Uploads");
+                    b.ToTable("Uploads", t =>
+                        {
+                            t.HasTrigger("Uploads_KeepUserTotals");
+                        });
                 });
 
             modelBuilder.Entity("ChunkUploader.Web.Data.UploadChunk", b =>
@@ -242,6 +245,23 @@ namespace ChunkUploader.Web.Data.Migrations.Sqlite
                     b.HasIndex("UserId");
 
                     b.ToTable("UserSessions");
+                });
+
+            modelBuilder.Entity("ChunkUploader.Web.Data.UserUploadTotals", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(450)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("BytesHeld")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("UploadsLive")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("UserUploadTotals");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -489,6 +509,15 @@ namespace ChunkUploader.Web.Data.Migrations.Sqlite
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChunkUploader.Web.Data.UserUploadTotals", b =>
+                {
+                    b.HasOne("Microsoft.AspNetCore.Identity.IdentityUser", null)
+                        .WithOne()
+                        .HasForeignKey("ChunkUploader.Web.Data.UserUploadTotals", "UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
