@@ -117,7 +117,7 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
             {
                 var profiled = Path.Combine(ProfileFolder(), "page-trace.txt");
                 Console.WriteLine($"Tracing the page in Chromium into {Path.GetRelativePath(repository, profiled)}");
-                await scenarios.PageFolderAsync("profiled", pageTarget, page, SmallFiles(300, "profiled"), profiled);
+                await scenarios.PageFolderAsync("profiled", pageTarget, page, SmallFiles(1000, "profiled"), profiled);
             }
         }
 
