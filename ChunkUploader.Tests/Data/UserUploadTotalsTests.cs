@@ -56,9 +56,19 @@ public sealed class UserUploadTotalsTests
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             await db.Uploads.Where(u => u.UserId == userId && u.Identifier == whole.Identifier)
                 .ExecuteUpdateAsync(set => set.SetProperty(u => u.Status, UploadStatus.Complete));
+            await db.Uploads.Where(u => u.UserId == userId && u.Identifier == finished.Identifier)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.Status, UploadStatus.Receiving));
+        }
+        await AssertTotalsAsync(userId, bytesHeld: 700 + 5_000, live: 1);
+
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Uploads.Where(u => u.UserId == userId && u.Identifier == whole.Identifier)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.TotalSize, 900));
             await db.Uploads.Where(u => u.UserId == userId && u.Identifier == finished.Identifier).ExecuteDeleteAsync();
         }
-        await AssertTotalsAsync(userId, bytesHeld: 700, live: 0);
+        await AssertTotalsAsync(userId, bytesHeld: 900, live: 0);
     }
 
     [TestMethod]
@@ -80,9 +90,23 @@ public sealed class UserUploadTotalsTests
     [TestMethod]
     public async Task The_migration_counts_the_uploads_that_were_there_before_it()
     {
-        var database = TestDatabase.UsePostgreSql
-            ? await TestDatabase.NewPostgreSqlAsync("totals")
-            : new TestDatabase("Sqlite", $"Data Source={Path.Combine(App.WorkDirectory, $"totals-{Guid.NewGuid():N}.db")}");
+        // Not in the app's work directory, where every file outside its storage root counts as a leak.
+        var folder = Directory.CreateTempSubdirectory("chunkuploader-totals-");
+        try
+        {
+            var database = TestDatabase.UsePostgreSql
+                ? await TestDatabase.NewPostgreSqlAsync("totals")
+                : new TestDatabase("Sqlite", $"Data Source={Path.Combine(folder.FullName, "before.db")};Pooling=False");
+            await MigrateAcrossAsync(database);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static async Task MigrateAcrossAsync(TestDatabase database)
+    {
         await using var db = ContextFor(database);
         var migrator = db.GetService<IMigrator>();
         await migrator.MigrateAsync("CompletedLookupIndex");

@@ -57,11 +57,11 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
     }
 
     /// <summary>Cancels the file's upload as the page's cancel button does.</summary>
-    public Task<HttpResponseMessage> CancelAsync(TestFile file)
+    public async Task<HttpResponseMessage> CancelAsync(TestFile file)
     {
-        var cancel = new HttpRequestMessage(HttpMethod.Delete, $"api/upload?resumableIdentifier={Uri.EscapeDataString(file.Identifier)}");
+        using var cancel = new HttpRequestMessage(HttpMethod.Delete, $"api/upload?resumableIdentifier={Uri.EscapeDataString(file.Identifier)}");
         cancel.Headers.Add(TokenHeader, Token);
-        return Client.SendAsync(cancel);
+        return await Client.SendAsync(cancel);
     }
 
     /// <summary>Statuses Resumable.js sends a chunk again after (they are not in its permanent errors).</summary>

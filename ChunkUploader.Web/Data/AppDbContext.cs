@@ -35,7 +35,8 @@ public abstract class AppDbContext(DbContextOptions options) : IdentityDbContext
 
         builder.Entity<Upload>(upload =>
         {
-            // Declared so that EF does not read generated values back in ways a table with triggers refuses.
+            // The triggers that keep UserUploadTotals (UploadTotalsTriggers), declared for the model's readers: they
+            // never write to Uploads, which has no generated values, so EF needs nothing from them.
             upload.ToTable(table => table.HasTrigger(UploadTotalsTriggers.Name));
             upload.Property(u => u.UserId).HasMaxLength(450);
             upload.Property(u => u.Identifier).HasMaxLength(UploadLimits.MaxIdentifierLength);

@@ -5,6 +5,10 @@ namespace ChunkUploader.Web.Data;
 /// statement that fills the totals from the uploads already there. Migrations apply them; the status lists are
 /// written out (a test holds them to <see cref="UploadStatuses"/>), since an applied migration must not change.
 /// </summary>
+/// <remarks>
+/// A later migration that rebuilds <c>Uploads</c> on SQLite (EF does for most column changes) drops these triggers
+/// with the table, and PostgreSQL refuses to alter a column they watch: such a migration must drop and create them again.
+/// </remarks>
 public static class UploadTotalsTriggers
 {
     public const string Name = "Uploads_KeepUserTotals";
@@ -21,6 +25,13 @@ public static class UploadTotalsTriggers
 
     private static string Add(string row) =>
         $"""UPDATE "UserUploadTotals" SET "BytesHeld" = "BytesHeld" + {Held(row)}, "UploadsLive" = "UploadsLive" + {Live(row)} WHERE "UserId" = {row}."UserId";""";
+
+    /// <summary>
+    /// Holds off other writers to <c>Uploads</c> until the migration commits: an instance still running the old
+    /// version could otherwise change an upload between the backfill's read and the trigger's creation, a change neither
+    /// would count. (On SQLite the migration's transaction already holds the only write lock.)
+    /// </summary>
+    public const string HoldWritersPostgreSql = "LOCK TABLE \"Uploads\" IN SHARE ROW EXCLUSIVE MODE;";
 
     public static readonly string Backfill = $"""
         INSERT INTO "UserUploadTotals" ("UserId", "BytesHeld", "UploadsLive")

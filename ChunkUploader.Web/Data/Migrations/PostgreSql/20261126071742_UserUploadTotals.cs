@@ -29,7 +29,8 @@ namespace ChunkUploader.Web.Data.Migrations.PostgreSql
                         onDelete: ReferentialAction.Cascade);
                 });
 
-            // Totals for the uploads already there, then the triggers that keep them from now on.
+            // Totals for the uploads already there, then the triggers that keep them from now on, with no write between.
+            migrationBuilder.Sql(UploadTotalsTriggers.HoldWritersPostgreSql);
             migrationBuilder.Sql(UploadTotalsTriggers.Backfill);
             migrationBuilder.Sql(UploadTotalsTriggers.CreatePostgreSql);
         }
