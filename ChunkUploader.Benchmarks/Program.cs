@@ -5,7 +5,7 @@ using System.Text;
 using ChunkUploader.Benchmarks;
 using ChunkUploader.Tests.Infrastructure;
 
-// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--app-setting Key=Value] [--only 1mib|5mib|tus|huge|probe|small|page|users|nofsync|pg]
+// dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--app-setting Key=Value] [--only 1mib|5mib|tus|flask|huge|probe|small|page|users|nofsync|pg]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
 // --profile: after the measured scenarios, repeats three of them under strace and perf and the page's in a Chromium trace (not measured: the tools slow what they watch).
 var profile = args.Contains("--profile");
@@ -28,7 +28,7 @@ var appDll = await BuiltAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
-const int Steps = 17;
+const int Steps = 21;
 
 async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenario)
 {
@@ -43,6 +43,10 @@ async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenar
 ResultRow? Versus(ResultRow? row, ResultRow? bare) =>
     row is not null && bare is not null ? Replace(row, row with { Ratio = row.Rate / bare.Rate }) : row;
 
+// The app's row, noting its rate as a multiple of another server's in the same scenario.
+ResultRow? Against(ResultRow? appRow, ResultRow? other, string name) =>
+    appRow is not null && other is not null ? Replace(appRow, appRow with { Note = $"{appRow.Note}; {appRow.Rate / other.Rate:0.00}x {name}" }) : appRow;
+
 ResultRow Replace(ResultRow row, ResultRow with)
 {
     rows[rows.IndexOf(row)] = with;
@@ -54,6 +58,7 @@ const string Password = "Bench-Pass-2026!";
 var bigFile = $"{sizes.BigFileBytes / BenchSizes.MiB} MiB file";
 var oneMiBChunks = $"{bigFile}, 1 MiB chunks";
 const string Probes = "testChunks probe (signed in)";
+const string FlaskSample = "guide's Flask receiver (gunicorn 2x4)";
 var smallFilesScenario = $"{sizes.SmallFiles} files of {sizes.SmallFileBytes / 1000} KB, one chunk each";
 ResultRow? oneMiBBaseline = null, oneMiBApp = null, appProbes = null, appSmall = null;
 var loadBefore = LoadAverage();
@@ -73,6 +78,14 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         var appTarget = new Target("ChunkUploader", appClient, app.ProcessId, IsApp: true);
         await WarmUpAsync(bareTarget, appTarget);
 
+        await using var flask = Wanted("flask") ? await FlaskReceiver.StartAsync(repository, cancellationToken) : null;
+        using var flaskClient = flask is null ? null : ResumableClient.Anonymous(flask.BaseAddress);
+        var flaskTarget = flask is null ? null : new Target(FlaskSample, flaskClient!, flask.ProcessIds[0], IsApp: false)
+        {
+            ProcessIds = flask.ProcessIds,
+            CheckStored = flask.VerifyAsync,
+        };
+
         await using (var tus = Wanted("tus") ? await TusNodeServer.StartAsync(repository, cancellationToken) : null)
         foreach (var chunk in new[] { 1, 5 })
         {
@@ -82,10 +95,12 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
             var baseline = await Run(key, $"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
             var appRow = Versus(await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again())), baseline);
             if (chunk == 1) (oneMiBBaseline, oneMiBApp) = (baseline, appRow);
+            if (flaskTarget is not null)
+                appRow = Against(appRow, Versus(await Run("flask", $"{scenario}, Flask sample", () => scenarios.OneFileAsync(scenario, flaskTarget, file.Again())), baseline), "the Flask sample");
+            if (chunk == 1) oneMiBApp = appRow;
             if (tus is null) continue;
             var tusRow = Versus(await Run("tus", $"{scenario}, tus-node-server", () => scenarios.TusFileAsync(scenario, tus, file.Again())), baseline);
-            if (appRow is not null && tusRow is not null)
-                Replace(appRow, appRow with { Note = $"{appRow.Note}; {appRow.Rate / tusRow.Rate:0.00}x tus-node-server" });
+            Against(appRow, tusRow, "tus-node-server");
         }
 
         // The target compares the final chunk and the memory of a much bigger file with the 256 MiB one: neither may grow with the size.
@@ -95,11 +110,15 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         var bareProbes = await Run("probe", $"{Probes}, bare", () => scenarios.ProbesAsync(Probes, bareTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
         appProbes = await Run("probe", $"{Probes}, app", () => scenarios.ProbesAsync(Probes, appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
         appProbes = Versus(appProbes, bareProbes);
+        if (flaskTarget is not null)
+            appProbes = Against(appProbes, Versus(await Run("flask", $"{Probes}, Flask sample", () => scenarios.ProbesAsync(Probes, flaskTarget, sizes.ProbeDuration, sizes.ProbeConcurrency)), bareProbes), "the Flask sample");
 
         var smallFiles = SmallFiles(sizes.SmallFiles, "photo");
         var bareSmall = await Run("small", $"{smallFilesScenario}, bare", () => scenarios.SmallFilesAsync(smallFilesScenario, bareTarget, smallFiles));
         appSmall = await Run("small", $"{smallFilesScenario}, app", () => scenarios.SmallFilesAsync(smallFilesScenario, appTarget, smallFiles.Select(f => f.Again()).ToList()));
         appSmall = Versus(appSmall, bareSmall);
+        if (flaskTarget is not null)
+            appSmall = Against(appSmall, Versus(await Run("flask", $"{smallFilesScenario}, Flask sample", () => scenarios.SmallFilesAsync(smallFilesScenario, flaskTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall), "the Flask sample");
 
         var dropped = $"{sizes.PageFiles} files of {sizes.SmallFileBytes / 1000} KB, a folder on the page";
         if (Wanted("page") && !File.Exists(ChromiumUploadPage.ChromiumPath))
@@ -256,6 +275,11 @@ string Report()
     text.AppendLine("- Ratio: to the bare baseline of the same scenario in this run (the many-users and no-fsync rows: to the bare 1 MiB row; the bigger file's: to the app's 256 MiB row, since its target is not to grow with the size; the page row: to the bare small-files row, an HTTP client rather than a browser; the PostgreSQL rows: to the same scenario's SQLite row).");
     text.AppendLine("- tus-node-server rows: @tus/server 2.4.5 with @tus/file-store 2.1.1 (pinned in bench/tus) under Node.js on the same machine; the client creates " +
                     "the upload and sends its chunks as PATCHes one after another (core tus has no chunks in flight side by side); no checksum header, no fsync; the CPU, memory and writes are the node process's, and the stored file's SHA-256 is checked.");
+    text.AppendLine("- Flask rows: the guide's Flask receiver as described there (bench/flask/receiver.py: each chunk its own file, the probe asks whether it exists, " +
+                    "the request that finds every chunk present joins them) under Debian's gunicorn, 2 worker processes of 4 threads; the same client, anonymous " +
+                    "(no sign-in, no antiforgery, no checksum check, no fsync, no database); a chunk is written under a temporary name and renamed and only one " +
+                    "request joins a file, which the guide's sample needs to store the right bytes with 3 requests in flight. CPU, writes and memory are gunicorn's " +
+                    "three processes' together (memory: the sum of their peaks); every stored file's SHA-256 is checked.");
     text.AppendLine("- PostgreSQL rows: the app with `Database:Provider=PostgreSQL` on a throwaway local cluster (initdb, its default durable settings, fsync on) on the same machine; the CPU and memory figures are the app's only, not the database server's.");
     text.AppendLine("- The page row: a folder of small files chosen in the upload page's folder input in headless Chromium (Playwright), signed in through the login page; " +
                     "files/s from handing the folder over to the batch summary reading \"N of N files done\", both timed in the page. The note gives the longest " +

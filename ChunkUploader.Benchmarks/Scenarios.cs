@@ -2,8 +2,18 @@ using System.Diagnostics;
 
 namespace ChunkUploader.Benchmarks;
 
-/// <summary>A receiver under measurement: the app (a child process) or the bare baseline (this process).</summary>
-public sealed record Target(string Name, ResumableClient Client, int ProcessId, bool IsApp);
+/// <summary>A receiver under measurement: the app (a child process), the bare baseline (this process) or another server.</summary>
+public sealed record Target(string Name, ResumableClient Client, int ProcessId, bool IsApp)
+{
+    /// <summary>The processes whose CPU, writes and memory are the receiver's (gunicorn's master and workers).</summary>
+    public IReadOnlyList<int> ProcessIds { get; init; } = [ProcessId];
+
+    /// <summary>For a receiver other than the app, which has no API to ask: checks the SHA-256 of the files it stored.</summary>
+    public Func<IReadOnlyCollection<BenchFile>, CancellationToken, Task<string>>? CheckStored { get; init; }
+
+    /// <summary>Whether the receiver runs in processes of its own, so that their memory is its own.</summary>
+    public bool Separate => ProcessId != Environment.ProcessId;
+}
 
 /// <summary>
 /// The scenarios. Each one is bounded in work (a fixed number of bytes, files or seconds) and in time (the run's
@@ -21,11 +31,11 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     {
         FileRun run = null!;
         var note = "";
-        var window = await MeasureAsync(target.ProcessId,
+        var window = await MeasureAsync(target.ProcessIds,
             async () => run = await target.Client.UploadAsync(file, BenchSizes.InFlight, cancellationToken),
             // The app assembles and hashes after the final answer; its writes count, and the next scenario must not share the CPU with it.
-            async () => note = target.IsApp ? await VerifyAsync(target, [(file, run.UploadId)]) : "");
-        return FileRow(scenario, target.Name, file, run, window, target.IsApp, note);
+            async () => note = await CheckAsync(target, [(file, run.UploadId)]));
+        return FileRow(scenario, target.Name, file, run, window, target.Separate, note);
     }
 
     /// <summary>One file to tus-node-server in chunks of <see cref="BenchFile.ChunkSize"/>, one PATCH at a time as tus clients send.</summary>
@@ -33,7 +43,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     {
         using var client = new TusClient(tus.BaseAddress);
         (FileRun Run, Uri Location) upload = (null!, null!);
-        var window = await MeasureAsync(tus.ProcessId, async () => upload = await client.UploadAsync(file, cancellationToken));
+        var window = await MeasureAsync([tus.ProcessId], async () => upload = await client.UploadAsync(file, cancellationToken));
         var stored = await tus.StoredSha256Async(upload.Location, cancellationToken);
         var note = stored == file.Sha256 ? "1/1 SHA-256 ok (of the stored file), PATCHes one at a time" : "SHA-256 MISMATCH of the stored file";
         return FileRow(scenario, "tus-node-server 2.4 (file store)", file, upload.Run, window, withMemory: true, note);
@@ -56,7 +66,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     {
         var file = BenchFile.Random(10_000, BenchSizes.MiB, "probe.bin");
         long answered = 0;
-        var window = await MeasureAsync(target.ProcessId, async () =>
+        var window = await MeasureAsync(target.ProcessIds, async () =>
         {
             var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
             await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -72,7 +82,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         return new ResultRow(scenario, target.Name, answered / window.Elapsed.TotalSeconds, "req/s")
         {
             CpuMsPerUnit = window.Cpu.TotalMilliseconds / answered,
-            PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
+            PeakRssBytes = target.Separate ? window.PeakRssBytes : null,
             Note = $"{concurrency} concurrent, {duration.TotalSeconds:0} s",
         };
     }
@@ -83,7 +93,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         var latencies = new Latencies();
         var runs = new (BenchFile File, Guid? UploadId)[files.Count];
         var note = "";
-        var window = await MeasureAsync(target.ProcessId, async () =>
+        var window = await MeasureAsync(target.ProcessIds, async () =>
         {
             var next = -1;
             await Task.WhenAll(Enumerable.Range(0, BenchSizes.InFlight).Select(async _ =>
@@ -96,13 +106,13 @@ public sealed class Scenarios(CancellationToken cancellationToken)
                 }
             }));
             return 0;
-        }, async () => note = target.IsApp ? await VerifyAsync(target, runs) : "");
+        }, async () => note = await CheckAsync(target, runs));
         return new ResultRow(scenario, target.Name, files.Count / window.Elapsed.TotalSeconds, "files/s")
         {
             CpuMsPerUnit = window.Cpu.TotalMilliseconds / files.Count,
             P50Ms = latencies.Percentile(50),
             P99Ms = latencies.Percentile(99),
-            PeakRssBytes = target.IsApp ? window.PeakRssBytes : null,
+            PeakRssBytes = target.Separate ? window.PeakRssBytes : null,
             WrittenPerPayloadByte = window.WrittenBytes / (double)files.Sum(f => f.Size),
             Note = note,
         };
@@ -121,7 +131,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
             foreach (var file in files) await file.WriteToAsync(Path.Combine(folder.FullName, file.Name), cancellationToken);
             PageRun run = null!;
             var verified = "";
-            var window = await MeasureAsync(target.ProcessId,
+            var window = await MeasureAsync(target.ProcessIds,
                 async () => run = await page.DropFolderAsync(folder.FullName, files.Count, PageLimit, cancellationToken, profile),
                 async () =>
                 {
@@ -156,7 +166,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         var files = users.Select(_ => Enumerable.Range(0, filesPerUser).Select(n => BenchFile.Random(fileBytes, BenchSizes.MiB, $"user-file-{n}.bin")).ToList()).ToList();
         var runs = users.Select(_ => new List<(BenchFile, Guid?)>()).ToList();
         var verified = new List<string>();
-        var window = await MeasureAsync(users[0].ProcessId, async () =>
+        var window = await MeasureAsync(users[0].ProcessIds, async () =>
         {
             await Task.WhenAll(users.Select(async (user, u) =>
             {
@@ -203,17 +213,26 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     /// Times <paramref name="work"/>, then lets the receiver finish (<paramref name="settle"/>, not timed) before reading how much it
     /// wrote and its peak RSS over the window.
     /// </summary>
-    private static async Task<Window> MeasureAsync<T>(int pid, Func<Task<T>> work, Func<Task>? settle = null)
+    private static async Task<Window> MeasureAsync<T>(IReadOnlyList<int> pids, Func<Task<T>> work, Func<Task>? settle = null)
     {
         // Where the kernel refuses the reset the peak is the process's peak so far; Program says so in the results.
-        ProcessIo.ResetPeak(pid);
-        var writtenBefore = ProcessIo.WriteBytes(pid);
-        var cpuBefore = ProcessIo.CpuTime(pid);
+        foreach (var pid in pids) ProcessIo.ResetPeak(pid);
+        var writtenBefore = pids.Sum(ProcessIo.WriteBytes);
+        var cpuBefore = Cpu(pids);
         var started = Stopwatch.GetTimestamp();
         await work();
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var cpu = ProcessIo.CpuTime(pid) - cpuBefore;
+        var cpu = Cpu(pids) - cpuBefore;
         if (settle is not null) await settle();
-        return new Window(elapsed, ProcessIo.WriteBytes(pid) - writtenBefore, ProcessIo.PeakResidentBytes(pid), cpu);
+        // Several processes: the sum of their peaks, an upper bound of their peak together.
+        return new Window(elapsed, pids.Sum(ProcessIo.WriteBytes) - writtenBefore, pids.Sum(ProcessIo.PeakResidentBytes), cpu);
     }
+
+    private static TimeSpan Cpu(IReadOnlyList<int> pids) => pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + ProcessIo.CpuTime(pid));
+
+    /// <summary>The row's note on what was stored: the app's SHA-256 through its API, another server's from its files, none for the bare receiver.</summary>
+    private async Task<string> CheckAsync(Target target, IReadOnlyCollection<(BenchFile File, Guid? UploadId)> runs) =>
+        target.IsApp ? await VerifyAsync(target, runs)
+        : target.CheckStored is { } check ? await check(runs.Select(run => run.File).ToList(), cancellationToken)
+        : "";
 }
