@@ -121,9 +121,11 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
     private async Task<Outcome<Upload>> InsertAsync(Upload upload, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
     {
         var userId = upload.UserId;
+        // On SQLite the transaction begins IMMEDIATE, holding the database's only write lock until commit. On PostgreSQL a
+        // no-op update of the owner's row takes its row lock until commit.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // A no-op update of the owner's row takes its row lock (PostgreSQL) or the write lock (SQLite) until commit.
-        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), cancellationToken);
+        if (!db.Database.IsSqlite())
+            await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), cancellationToken);
 
         if (await FindExistingAsync(userId, request, cancellationToken) is { } existing) return existing;
         if (admit(await UsageAsync(userId, cancellationToken)) is { } refused)
