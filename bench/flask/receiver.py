@@ -6,6 +6,7 @@
 # Run: RECEIVER_ROOT=<folder> gunicorn -w 2 --threads 4 -b 127.0.0.1:<port> --chdir bench/flask receiver:app
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 from flask import Flask, jsonify, request
@@ -50,7 +51,7 @@ def receive():
         return "chunk number out of range", 400
 
     target = chunk_file(identifier, number)
-    partial = target.with_name(target.name + f".{os.getpid()}.{id(request)}")
+    partial = target.with_name(f"{target.name}.{uuid.uuid4().hex}")
     body.save(str(partial))
     os.replace(partial, target)
 
