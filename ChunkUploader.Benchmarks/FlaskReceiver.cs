@@ -47,22 +47,32 @@ public sealed class FlaskReceiver : IAsyncDisposable
         _ = process.StandardError.ReadToEndAsync(cancellationToken);
 
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
-        using var http = new HttpClient { BaseAddress = baseAddress };
-        var deadline = Stopwatch.GetTimestamp() + 30 * Stopwatch.Frequency;
-        while (Stopwatch.GetTimestamp() < deadline && !process.HasExited)
+        try
         {
-            var workers = Children(process.Id);
-            try
+            using var http = new HttpClient { BaseAddress = baseAddress };
+            var deadline = Stopwatch.GetTimestamp() + 30 * Stopwatch.Frequency;
+            while (Stopwatch.GetTimestamp() < deadline && !process.HasExited)
             {
-                // A probe without parameters answers 400 once a worker serves requests.
-                using var answer = await http.GetAsync("api/upload", cancellationToken);
-                if (workers.Count == Workers) return new FlaskReceiver(process, root, baseAddress, [process.Id, .. workers]);
+                var workers = Children(process.Id);
+                try
+                {
+                    // A probe without parameters answers 400 once a worker serves requests.
+                    using var answer = await http.GetAsync("api/upload", cancellationToken);
+                    if (workers.Count == Workers) return new FlaskReceiver(process, root, baseAddress, [process.Id, .. workers]);
+                }
+                catch (HttpRequestException) { }
+                await Task.Delay(200, cancellationToken);
             }
-            catch (HttpRequestException) { }
-            await Task.Delay(200, cancellationToken);
+            Console.WriteLine(process.HasExited
+                ? "(the Flask receiver exited at start: is python3-flask installed?)"
+                : "(the Flask receiver did not answer within 30 s)");
+        }
+        catch
+        {
+            await ChildProcess.StopAsync(process, root);
+            throw;
         }
         await ChildProcess.StopAsync(process, root);
-        Console.WriteLine("(the Flask receiver did not start within 30 s)");
         return null;
     }
 
@@ -86,11 +96,17 @@ public sealed class FlaskReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await ChildProcess.StopAsync(_process, _root);
 
+    /// <summary>The worker pids gunicorn has forked so far; none when its process is gone. The workers are counted once,
+    /// at start: a worker gunicorn replaced later (it does so only when one dies) would end the run.</summary>
     private static List<int> Children(int pid)
     {
-        var path = $"/proc/{pid}/task/{pid}/children";
-        return File.Exists(path)
-            ? File.ReadAllText(path).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList()
-            : [];
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/task/{pid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        }
+        catch (IOException)
+        {
+            return [];
+        }
     }
 }

@@ -286,9 +286,9 @@ string Report()
                     "main-thread task from the input's change event on (PerformanceObserver 'longtask'), the most list rows in the DOM at once, and, apart, the task in " +
                     "which Chromium built the file list before handing it over. CPU ms per file is the app's; the browser's is not counted.");
     text.AppendLine("- Chunk latencies are of the POSTs; the final chunk is the POST answered last, which completes the file. Before the first " +
-                    "scenario each target receives unmeasured warm-up rounds (an 8 MiB file in 1 MiB chunks and its verification, one small file, " +
+                    "scenario the bare receiver and each app receive unmeasured warm-up rounds (an 8 MiB file in 1 MiB chunks and its verification, one small file, " +
                     "200 probes) until the runtime's tiered-compilation thread used at most 2 % of the process's CPU in a round, so the figures are " +
-                    $"of a process in its steady state, not of JIT and query compilation (rounds: {string.Join(", ", warmUpRounds)}).");
+                    $"of a process in its steady state, not of JIT and query compilation (rounds: {string.Join(", ", warmUpRounds)}); tus-node-server and the Flask sample get none.");
     text.AppendLine("- CPU ms per unit: user + system CPU of the receiving process (/proc/<pid>/stat) per MiB, probe or file; it does not drift with the " +
                     "machine's load as rates do. The bare baseline runs inside the benchmark, so its figure includes the client's CPU.");
     text.AppendLine($"- Peak RSS: VmHWM of the app process over the scenario ({(peakResets ? "reset before each scenario through clear_refs" : "not resettable here: the peak so far")}).");

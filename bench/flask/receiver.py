@@ -2,7 +2,8 @@
 # "does that file exist", and the request that finds every chunk present joins them into the finished file.
 # Written for this repository from the guide's description, with two changes its sample needs once 3 requests are in
 # flight (the benchmark checks every stored file's SHA-256): a chunk is written under a temporary name and renamed, so
-# that no request joins a half-written chunk, and only one request joins a file.
+# that no request joins a half-written chunk, and only one request joins a file (a marker created exclusively).
+# Like the guide's, it names the finished file by its file name alone: two files of one name overwrite each other.
 # Run: RECEIVER_ROOT=<folder> gunicorn -w 2 --threads 4 -b 127.0.0.1:<port> --chdir bench/flask receiver:app
 import os
 import shutil
@@ -76,3 +77,4 @@ def join(identifier, total, destination):
                 shutil.copyfileobj(chunk, finished, 8192)
     for n in range(1, total + 1):
         chunk_file(identifier, n).unlink(missing_ok=True)
+    (CHUNKS / f"{only(identifier, '-_')}.joining").unlink(missing_ok=True)
