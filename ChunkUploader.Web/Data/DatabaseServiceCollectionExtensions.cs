@@ -38,6 +38,7 @@ public static class DatabaseServiceCollectionExtensions
             services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(options => UseSqlite(options, sqlite));
         }
 
+        services.AddSingleton<SqliteWriteQueue>();
         services.AddDataProtection()
             .SetApplicationName(DataProtectionApplicationName)
             .PersistKeysToDbContext<AppDbContext>();

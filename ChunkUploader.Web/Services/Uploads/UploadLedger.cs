@@ -9,7 +9,7 @@ namespace ChunkUploader.Web.Services.Uploads;
 /// The upload records in the database. Every decision that several requests (or several instances) could race on
 /// is one conditional statement here, so that the database, not a process lock, picks the winner.
 /// </summary>
-public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceName instance, IOptions<UploadOptions> options)
+public sealed class UploadLedger(AppDbContext db, SqliteWriteQueue writes, TimeProvider clock, InstanceName instance, IOptions<UploadOptions> options)
 {
     private const string Receiving = nameof(UploadStatus.Receiving);
 
@@ -118,7 +118,10 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
         UpdatedAt = startedAt,
     };
 
-    private async Task<Outcome<Upload>> InsertAsync(Upload upload, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
+    private Task<Outcome<Upload>> InsertAsync(Upload upload, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken) =>
+        writes.RunAsync(db, () => TryInsertAsync(upload, request, admit, cancellationToken), cancellationToken);
+
+    private async Task<Outcome<Upload>> TryInsertAsync(Upload upload, ChunkRequest request, Func<UserUsage, Rejection?> admit, CancellationToken cancellationToken)
     {
         var userId = upload.UserId;
         // On SQLite the transaction begins IMMEDIATE, holding the database's only write lock until commit. On PostgreSQL a
@@ -421,7 +424,7 @@ public sealed class UploadLedger(AppDbContext db, TimeProvider clock, InstanceNa
         try
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA synchronous = NORMAL;", cancellationToken);
-            return await bookkeeping();
+            return await writes.RunAsync(db, bookkeeping, cancellationToken);
         }
         finally
         {
