@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Diagnostics;
 using System.Security.Claims;
+using System.Text;
 using System.Text.Json;
 
 namespace ChunkUploader.Web.Logging;
@@ -25,6 +26,8 @@ public static partial class ProductionLogging
         builder.Services.AddOptions<AccessLogOptions>().Bind(builder.Configuration.GetSection(AccessLogOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         if (builder.Environment.IsDevelopment()) return builder;
         builder.Logging.ClearProviders();
+        // Console writes stdout through a 256-byte buffer: a JSON line with its scopes (about 1 KB) took five write calls.
+        Console.SetOut(TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 16 * 1024) { AutoFlush = true }));
         builder.Logging.AddJsonConsole(json =>
         {
             json.IncludeScopes = true;

@@ -185,7 +185,8 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
 
     public long? AvailableBytes()
     {
-        Directory.CreateDirectory(paths.Root);
+        // Asked before every new file: create the root only the first time, not with a failing mkdir each time.
+        if (!Directory.Exists(paths.Root)) Directory.CreateDirectory(paths.Root);
         return new DriveInfo(paths.Root).AvailableFreeSpace;
     }
 
@@ -199,7 +200,7 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         var created = new List<string>();
         for (var current = directory; !Directory.Exists(current); current = Path.GetDirectoryName(current)!)
             created.Add(current);
-        Directory.CreateDirectory(directory);
+        if (created.Count > 0) Directory.CreateDirectory(directory);
         return created;
     }
 
