@@ -36,6 +36,7 @@ public static class DatabaseServiceCollectionExtensions
         {
             var sqlite = SqliteConnectionString(connectionString, environment.ContentRootPath);
             services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(options => UseSqlite(options, sqlite));
+            services.AddSingleton(_ => new SqlitePreparedReads(sqlite));
         }
 
         services.AddSingleton<SqliteWriteQueue>();

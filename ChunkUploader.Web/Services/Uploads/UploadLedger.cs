@@ -9,7 +9,13 @@ namespace ChunkUploader.Web.Services.Uploads;
 /// The upload records in the database. Every decision that several requests (or several instances) could race on
 /// is one conditional statement here, so that the database, not a process lock, picks the winner.
 /// </summary>
-public sealed class UploadLedger(AppDbContext db, SqliteWriteQueue writes, TimeProvider clock, InstanceName instance, IOptions<UploadOptions> options)
+public sealed class UploadLedger(
+    AppDbContext db,
+    SqliteWriteQueue writes,
+    TimeProvider clock,
+    InstanceName instance,
+    IOptions<UploadOptions> options,
+    SqlitePreparedReads? preparedReads = null)
 {
     private const string Receiving = nameof(UploadStatus.Receiving);
 
@@ -60,12 +66,19 @@ public sealed class UploadLedger(AppDbContext db, SqliteWriteQueue writes, TimeP
 
     /// <summary>Refuses a request whose identifier names a live upload of another size or chunking.</summary>
     public static Rejection? SameShape(Upload upload, ChunkRequest request) =>
-        upload.TotalSize == request.Layout.TotalSize
-        && upload.ChunkSize == request.Layout.ChunkSize
-        && upload.ForceChunkSize == request.Layout.ForceChunkSize
+        SameShape(upload.TotalSize, upload.ChunkSize, upload.ForceChunkSize, request);
+
+    /// <inheritdoc cref="SameShape(Upload, ChunkRequest)"/>
+    public static Rejection? SameShape(ProbedUpload upload, ChunkRequest request) =>
+        SameShape(upload.TotalSize, upload.ChunkSize, upload.ForceChunkSize, request);
+
+    private static Rejection? SameShape(long totalSize, long chunkSize, bool forceChunkSize, ChunkRequest request) =>
+        totalSize == request.Layout.TotalSize
+        && chunkSize == request.Layout.ChunkSize
+        && forceChunkSize == request.Layout.ForceChunkSize
             ? null
             : Rejection.BadRequest(
-                $"resumableIdentifier '{request.Identifier}' already names an upload of {upload.TotalSize} bytes in chunks of {upload.ChunkSize} bytes; " +
+                $"resumableIdentifier '{request.Identifier}' already names an upload of {totalSize} bytes in chunks of {chunkSize} bytes; " +
                 "an upload cannot change its size or chunking midway.");
 
     /// <summary>
@@ -233,11 +246,31 @@ public sealed class UploadLedger(AppDbContext db, SqliteWriteQueue writes, TimeP
     /// For the testChunks probe, in one round trip (it precedes every chunk): <see cref="FindExistingAsync"/>, and whether
     /// that upload holds chunk <see cref="ChunkRequest.ChunkNumber"/> (recorded; all of them once assembling or complete).
     /// </summary>
-    public async Task<(Upload? Upload, bool Held)> ProbeAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    public async Task<ProbedUpload?> ProbeAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        var found = await FindExisting(userId, request, request.ChunkNumber, cancellationToken);
-        return (found?.Upload, found?.HoldsChunk ?? false);
+        var layout = request.Layout;
+        if (preparedReads is { } prepared)
+            return prepared.Read(ProbeSql, [userId, request.Identifier, layout.TotalSize, layout.ChunkSize, layout.ForceChunkSize, request.ChunkNumber], ReadProbe);
+        return await FindExisting(userId, request, request.ChunkNumber, cancellationToken) is { Upload: var upload, HoldsChunk: var held }
+            ? new ProbedUpload(upload.TotalSize, upload.ChunkSize, upload.ForceChunkSize, held)
+            : null;
     }
+
+    // FindExisting's query, for the probe on SQLite (prepared once, see SqlitePreparedReads): the same row, only what the probe needs.
+    private static readonly string ProbeSql = $"""
+        SELECT u."TotalSize", u."ChunkSize", u."ForceChunkSize",
+               u."Status" IN ('{UploadStatus.Assembling}', '{UploadStatus.Complete}')
+               OR EXISTS (SELECT 1 FROM "UploadChunks" AS c WHERE c."UploadId" = u."Id" AND c."Number" = $p5 AND c."RecordedAt" IS NOT NULL)
+        FROM "Uploads" AS u
+        WHERE u."UserId" = $p0 AND u."Identifier" = $p1
+          AND (u."Status" IN ({string.Join(", ", UploadStatuses.Live.Select(status => $"'{status}'"))})
+               OR (u."Status" = '{UploadStatus.Complete}' AND u."TotalSize" = $p2 AND u."ChunkSize" = $p3 AND u."ForceChunkSize" = $p4))
+        ORDER BY u."Status" = '{UploadStatus.Complete}', u."CompletedAt" DESC
+        LIMIT 1
+        """;
+
+    private static ProbedUpload? ReadProbe(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
+        reader.Read() ? new ProbedUpload(reader.GetInt64(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3)) : null;
 
     /// <summary>Records a chunk whose bytes are durably on disk, if this request still holds its claim and the upload is
     /// still receiving; returns how many chunks the upload now has, or null when either no longer holds.</summary>
@@ -438,6 +471,9 @@ public sealed class UploadLedger(AppDbContext db, SqliteWriteQueue writes, TimeP
         await db.Uploads.Where(u => u.Id == uploadId && u.Sha256 == null && u.LeaseOwner == instance.Value)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.Sha256, sha256).SetProperty(u => u.LeaseUntil, (DateTime?)null).SetProperty(u => u.LeaseOwner, (string?)null), cancellationToken) == 1;
 }
+
+/// <summary>What the testChunks probe learns of the user's upload of a file: its shape, and whether it holds the chunk asked about.</summary>
+public sealed record ProbedUpload(long TotalSize, long ChunkSize, bool ForceChunkSize, bool HoldsChunk);
 
 /// <summary>What a user holds: bytes of complete and in-progress uploads (declared size), uploads in progress, and their quota.</summary>
 public sealed record UserUsage(long BytesHeld, int UploadsInProgress, long QuotaBytes)

@@ -24,9 +24,8 @@ public sealed partial class UploadReceiver(
     /// <summary>Whether this user already holds this exact chunk: recorded, or part of a file being finished or complete.</summary>
     public async Task<Outcome<bool>> HasChunkAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        var (upload, held) = await ledger.ProbeAsync(userId, request, cancellationToken);
-        if (upload is null) return false;
-        return UploadLedger.SameShape(upload, request) is { } rejection ? rejection : held;
+        if (await ledger.ProbeAsync(userId, request, cancellationToken) is not { } upload) return false;
+        return UploadLedger.SameShape(upload, request) is { } rejection ? rejection : upload.HoldsChunk;
     }
 
     public async Task<Outcome<ChunkReceipt>> ReceiveAsync(string userId, IncomingChunk chunk, CancellationToken cancellationToken)
