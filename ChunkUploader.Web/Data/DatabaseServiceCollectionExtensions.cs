@@ -1,7 +1,9 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace ChunkUploader.Web.Data;
 
@@ -30,7 +32,8 @@ public static class DatabaseServiceCollectionExtensions
         {
             if (string.IsNullOrWhiteSpace(connectionString))
                 throw new InvalidOperationException("Database:Provider is PostgreSQL but ConnectionStrings:Default is not set.");
-            services.AddDbContextPool<AppDbContext, PostgreSqlAppDbContext>(options => UsePostgreSql(options, connectionString));
+            var postgreSql = PostgreSqlConnectionString(connectionString);
+            services.AddDbContextPool<AppDbContext, PostgreSqlAppDbContext>(options => UsePostgreSql(options, postgreSql));
         }
         else
         {
@@ -52,6 +55,18 @@ public static class DatabaseServiceCollectionExtensions
         connection.DataSource = Path.GetFullPath(connection.DataSource, contentRoot);
         connection.DefaultTimeout = Math.Max(connection.DefaultTimeout, 30); // writers queue for SQLite's single write lock
         return connection.ToString();
+    }
+
+    /// <summary>
+    /// Unless the connection string says otherwise, statements run repeatedly (the probe's, every chunk's) are prepared
+    /// on each connection, so that PostgreSQL stops parsing and planning them again on every request.
+    /// </summary>
+    internal static string PostgreSqlConnectionString(string configured)
+    {
+        // Npgsql's own builder answers ContainsKey for every keyword it knows; the plain one says what was written.
+        var written = new DbConnectionStringBuilder { ConnectionString = configured };
+        if (written.ContainsKey("Max Auto Prepare") || written.ContainsKey("MaxAutoPrepare")) return configured;
+        return new NpgsqlConnectionStringBuilder(configured) { MaxAutoPrepare = 50, AutoPrepareMinUsages = 2 }.ToString();
     }
 
     internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
