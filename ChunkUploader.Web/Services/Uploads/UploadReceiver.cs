@@ -64,7 +64,10 @@ public sealed partial class UploadReceiver(
     /// chunk, which is received whole without an upload in progress.</summary>
     private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        if (await ledger.FindExistingAsync(userId, request, cancellationToken) is { } existing)
+        // A file of one chunk is nearly always new (its probe found nothing): the probe's lookup, prepared on SQLite, says so
+        // more cheaply than loading the upload. Recording it looks again, under the write lock.
+        var surelyNew = request.Layout.ChunkCount == 1 && await ledger.ProbeAsync(userId, request, cancellationToken) is null;
+        if (!surelyNew && await ledger.FindExistingAsync(userId, request, cancellationToken) is { } existing)
             return UploadLedger.SameShape(existing, request) is { } mismatch ? mismatch : (existing, false);
         if (admission.CheckFile(request) is { } refused)
             return refused;
