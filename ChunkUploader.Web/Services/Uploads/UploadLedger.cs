@@ -143,7 +143,10 @@ public sealed class UploadLedger(
         if (!db.Database.IsSqlite())
             await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), cancellationToken);
 
-        if (await FindExistingAsync(userId, request, cancellationToken) is { } existing) return existing;
+        // The probe's lookup first: on SQLite it reads through another connection, which sees just what this transaction
+        // sees, since nobody else can commit while it holds the write lock; the upload itself is loaded only if there is one.
+        if (await ProbeAsync(userId, request, cancellationToken) is not null
+            && await FindExistingAsync(userId, request, cancellationToken) is { } existing) return existing;
         if (admit(await UsageAsync(userId, cancellationToken)) is { } refused)
             return refused;
 
