@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics;
+using System.Reflection;
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
@@ -27,7 +28,9 @@ public static partial class ProductionLogging
         if (builder.Environment.IsDevelopment()) return builder;
         builder.Logging.ClearProviders();
         // Console writes stdout through a 256-byte buffer: a JSON line with its scopes (about 1 KB) took five write calls.
-        Console.SetOut(TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 16 * 1024) { AutoFlush = true }));
+        // Only when the app owns the process: a host that runs it in-process (a test runner) keeps its own Console.Out.
+        if (Assembly.GetEntryAssembly() == typeof(ProductionLogging).Assembly)
+            Console.SetOut(TextWriter.Synchronized(new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 16 * 1024) { AutoFlush = true }));
         builder.Logging.AddJsonConsole(json =>
         {
             json.IncludeScopes = true;
