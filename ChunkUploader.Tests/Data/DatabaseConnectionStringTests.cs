@@ -26,6 +26,22 @@ public sealed class DatabaseConnectionStringTests
     }
 
     [TestMethod]
+    public void A_connection_string_that_sets_only_the_minimum_usages_keeps_it()
+    {
+        var connection = new NpgsqlConnectionStringBuilder(DatabaseServiceCollectionExtensions.PostgreSqlConnectionString("Host=db;Auto Prepare Min Usages=7"));
+        Assert.AreEqual((50, 7), (connection.MaxAutoPrepare, connection.AutoPrepareMinUsages));
+    }
+
+    [TestMethod]
+    [DataRow("Data Source=data/app.db", true)]
+    [DataRow("Data Source=:memory:", false)]
+    [DataRow("Data Source=shared;Mode=Memory;Cache=Shared", false)]
+    public void Prepared_reads_serve_only_a_database_file(string connectionString, bool served)
+    {
+        Assert.AreEqual(served, SqlitePreparedReads.CanServe(connectionString));
+    }
+
+    [TestMethod]
     public void SQLite_lives_under_the_content_root_and_waits_for_its_write_lock()
     {
         var connection = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(DatabaseServiceCollectionExtensions.SqliteConnectionString(null, "/srv/app"));

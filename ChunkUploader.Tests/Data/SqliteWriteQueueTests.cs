@@ -73,6 +73,16 @@ public sealed class SqliteWriteQueueTests
     }
 
     [TestMethod]
+    public async Task A_write_that_queues_another_is_refused_instead_of_waiting_for_itself()
+    {
+        await using var db = Sqlite();
+        var queue = new SqliteWriteQueue();
+        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() =>
+            queue.RunAsync(db, () => queue.RunAsync(db, () => Task.FromResult(1), CancellationToken.None), CancellationToken.None).WaitAsync(Bound));
+        Assert.AreEqual(2, await queue.RunAsync(db, () => Task.FromResult(2), CancellationToken.None).WaitAsync(Bound), "the turn was passed on");
+    }
+
+    [TestMethod]
     public async Task Writes_to_PostgreSQL_do_not_queue()
     {
         await using var db = new PostgreSqlAppDbContext(new DbContextOptionsBuilder<PostgreSqlAppDbContext>()

@@ -32,6 +32,7 @@ public sealed class UploadLedgerProbeTests
         _connectionString = $"Data Source={Path.Combine(_folder, "app.db")}";
         await using var db = Context();
         await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;"); // as the app runs it
         var owner = new IdentityUser("owner@probe.test");
         var stranger = new IdentityUser("stranger@probe.test");
         db.Users.AddRange(owner, stranger);
@@ -120,6 +121,34 @@ public sealed class UploadLedgerProbeTests
         await db.SaveChangesAsync();
 
         Assert.AreEqual(Held(Shape), await ledger.ProbeAsync(_owner, request, CancellationToken.None));
+    }
+
+    [TestMethod]
+    public async Task Inside_an_open_write_transaction_a_prepared_read_neither_waits_nor_sees_its_uncommitted_rows()
+    {
+        await using var db = Context();
+        using var prepared = new SqlitePreparedReads(_connectionString);
+        var ledger = Ledger(db, prepared);
+        var request = new ChunkRequest(1, Shape, "inside-a-transaction", "f.bin", "f.bin", "");
+        await using var transaction = await db.Database.BeginTransactionAsync();
+
+        Assert.IsTrue(ledger.IsSurelyNew(_owner, request), "what the transaction sees before it writes");
+        Add(db, _owner, "inside-a-transaction", Shape, UploadStatus.Receiving);
+        await db.SaveChangesAsync();
+        Assert.IsTrue(ledger.IsSurelyNew(_owner, request), "so the ledger asks before it writes anything");
+        await transaction.RollbackAsync();
+    }
+
+    [TestMethod]
+    public async Task Only_the_prepared_lookup_can_say_surely_new()
+    {
+        await using var db = Context();
+        using var prepared = new SqlitePreparedReads(_connectionString);
+        var fresh = new ChunkRequest(1, Shape, "never-seen", "f.bin", "f.bin", "");
+        var known = new ChunkRequest(1, Shape, "receiving", "f.bin", "f.bin", "");
+        Assert.IsTrue(Ledger(db, prepared).IsSurelyNew(_owner, fresh));
+        Assert.IsFalse(Ledger(db, prepared).IsSurelyNew(_owner, known));
+        Assert.IsFalse(Ledger(db, preparedReads: null).IsSurelyNew(_owner, fresh), "without prepared reads the full lookup decides");
     }
 
     [TestMethod]

@@ -39,7 +39,7 @@ public static class DatabaseServiceCollectionExtensions
         {
             var sqlite = SqliteConnectionString(connectionString, environment.ContentRootPath);
             services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(options => UseSqlite(options, sqlite));
-            services.AddSingleton(_ => new SqlitePreparedReads(sqlite));
+            if (SqlitePreparedReads.CanServe(sqlite)) services.AddSingleton(_ => new SqlitePreparedReads(sqlite));
         }
 
         services.AddSingleton<SqliteWriteQueue>();
@@ -66,7 +66,9 @@ public static class DatabaseServiceCollectionExtensions
         // Npgsql's own builder answers ContainsKey for every keyword it knows; the plain one says what was written.
         var written = new DbConnectionStringBuilder { ConnectionString = configured };
         if (written.ContainsKey("Max Auto Prepare") || written.ContainsKey("MaxAutoPrepare")) return configured;
-        return new NpgsqlConnectionStringBuilder(configured) { MaxAutoPrepare = 50, AutoPrepareMinUsages = 2 }.ToString();
+        var connection = new NpgsqlConnectionStringBuilder(configured) { MaxAutoPrepare = 50 };
+        if (!written.ContainsKey("Auto Prepare Min Usages") && !written.ContainsKey("AutoPrepareMinUsages")) connection.AutoPrepareMinUsages = 2;
+        return connection.ToString();
     }
 
     internal static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>

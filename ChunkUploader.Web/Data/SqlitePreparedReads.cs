@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace ChunkUploader.Web.Data;
@@ -12,19 +11,28 @@ namespace ChunkUploader.Web.Data;
 /// A statement lives on its connection, so these connections stay open (read-only) in a small pool of their own. In
 /// WAL mode a reader never blocks a writer, and each read ends its snapshot when its reader is disposed.
 /// </remarks>
-public sealed class SqlitePreparedReads(string connectionString) : IDisposable
+public sealed class SqlitePreparedReads : IDisposable
 {
-    /// <summary>More idle connections than this are closed: enough for the requests two cores run at once.</summary>
-    private const int MostIdle = 8;
+    private readonly string _connectionString;
+    private readonly Stack<Lane> _idle = new();
+    private readonly int _mostIdle = Math.Max(4, 2 * Environment.ProcessorCount);
+    private bool _disposed;
 
-    private readonly ConcurrentBag<Lane> _idle = [];
-    private volatile bool _disposed;
+    public SqlitePreparedReads(string connectionString)
+    {
+        // Unpooled: these connections are the pool, and a read-only one must never be handed to a writer. ReadWrite, not
+        // ReadWriteCreate: a database file that went missing is an error, not a new empty database.
+        _connectionString = new SqliteConnectionStringBuilder(connectionString) { Pooling = false, Mode = SqliteOpenMode.ReadWrite }.ToString();
+    }
+
+    /// <summary>Whether these reads would see the app's database: not for an in-memory one, which each connection has to itself.</summary>
+    public static bool CanServe(string connectionString) =>
+        new SqliteConnectionStringBuilder(connectionString) is { Mode: not SqliteOpenMode.Memory, DataSource: not ("" or ":memory:") };
 
     /// <summary>Runs <paramref name="sql"/>, whose parameters are <c>$p0</c>, <c>$p1</c>… in the order of <paramref name="values"/>.</summary>
     public T Read<T>(string sql, object?[] values, Func<SqliteDataReader, T> read)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var lane = _idle.TryTake(out var idle) ? idle : new Lane(connectionString);
+        var lane = Rent();
         try
         {
             var command = lane.Prepared(sql, values.Length);
@@ -42,16 +50,36 @@ public sealed class SqlitePreparedReads(string connectionString) : IDisposable
         }
     }
 
+    private Lane Rent()
+    {
+        lock (_idle)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_idle.TryPop(out var idle)) return idle;
+        }
+        return new Lane(_connectionString);
+    }
+
     private void Return(Lane lane)
     {
-        if (_disposed || _idle.Count >= MostIdle) lane.Dispose();
-        else _idle.Add(lane);
+        lock (_idle)
+        {
+            if (!_disposed && _idle.Count < _mostIdle)
+            {
+                _idle.Push(lane);
+                return;
+            }
+        }
+        lane.Dispose();
     }
 
     public void Dispose()
     {
-        _disposed = true;
-        while (_idle.TryTake(out var lane)) lane.Dispose();
+        lock (_idle)
+        {
+            _disposed = true;
+            while (_idle.TryPop(out var lane)) lane.Dispose();
+        }
     }
 
     private sealed class Lane : IDisposable
@@ -61,12 +89,19 @@ public sealed class SqlitePreparedReads(string connectionString) : IDisposable
 
         public Lane(string connectionString)
         {
-            // Unpooled: these connections are the pool, and a read-only one must never be handed to a writer.
-            _connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
-            _connection.Open();
-            using var pragmas = _connection.CreateCommand();
-            pragmas.CommandText = $"PRAGMA query_only = 1; PRAGMA busy_timeout = {_connection.DefaultTimeout * 1000};";
-            pragmas.ExecuteNonQuery();
+            _connection = new SqliteConnection(connectionString);
+            try
+            {
+                _connection.Open();
+                using var pragmas = _connection.CreateCommand();
+                pragmas.CommandText = $"PRAGMA query_only = 1; PRAGMA busy_timeout = {_connection.DefaultTimeout * 1000};";
+                pragmas.ExecuteNonQuery();
+            }
+            catch
+            {
+                _connection.Dispose();
+                throw;
+            }
         }
 
         public SqliteCommand Prepared(string sql, int parameterCount)

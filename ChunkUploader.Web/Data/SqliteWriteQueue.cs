@@ -14,18 +14,23 @@ namespace ChunkUploader.Web.Data;
 public sealed class SqliteWriteQueue
 {
     private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly AsyncLocal<bool> _holding = new();
 
-    /// <summary>Runs <paramref name="write"/> when it is this process's turn to write to SQLite; never nest two.</summary>
+    /// <summary>Runs <paramref name="write"/> when it is this process's turn to write to SQLite.</summary>
+    /// <exception cref="InvalidOperationException">Called from inside a queued write, which would wait for itself forever.</exception>
     public async Task<T> RunAsync<T>(AppDbContext db, Func<Task<T>> write, CancellationToken cancellationToken)
     {
         if (!db.Database.IsSqlite()) return await write();
+        if (_holding.Value) throw new InvalidOperationException("A queued SQLite write cannot queue another: it would wait for itself.");
         await _turn.WaitAsync(cancellationToken);
         try
         {
+            _holding.Value = true;
             return await write();
         }
         finally
         {
+            _holding.Value = false;
             _turn.Release();
         }
     }

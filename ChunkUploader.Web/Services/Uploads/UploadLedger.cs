@@ -143,10 +143,9 @@ public sealed class UploadLedger(
         if (!db.Database.IsSqlite())
             await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(set => set.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), cancellationToken);
 
-        // The probe's lookup first: on SQLite it reads through another connection, which sees just what this transaction
-        // sees, since nobody else can commit while it holds the write lock; the upload itself is loaded only if there is one.
-        if (await ProbeAsync(userId, request, cancellationToken) is not null
-            && await FindExistingAsync(userId, request, cancellationToken) is { } existing) return existing;
+        // On SQLite the prepared lookup reads through another connection, which sees just what this transaction sees,
+        // since nobody else can commit while it holds the write lock.
+        if (!IsSurelyNew(userId, request) && await FindExistingAsync(userId, request, cancellationToken) is { } existing) return existing;
         if (admit(await UsageAsync(userId, cancellationToken)) is { } refused)
             return refused;
 
@@ -251,13 +250,21 @@ public sealed class UploadLedger(
     /// </summary>
     public async Task<ProbedUpload?> ProbeAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        var layout = request.Layout;
-        if (preparedReads is { } prepared)
-            return prepared.Read(ProbeSql, [userId, request.Identifier, layout.TotalSize, layout.ChunkSize, layout.ForceChunkSize, request.ChunkNumber], ReadProbe);
+        if (preparedReads is { } prepared) return prepared.Read(ProbeSql, ProbeValues(userId, request), ReadProbe);
         return await FindExisting(userId, request, request.ChunkNumber, cancellationToken) is { Upload: var upload, HoldsChunk: var held }
             ? new ProbedUpload(upload.TotalSize, upload.ChunkSize, upload.ForceChunkSize, held)
             : null;
     }
+
+    /// <summary>
+    /// True when the cheap prepared lookup (SQLite) finds no upload of this file, so that there is none to load; false when
+    /// there is one, or when only <see cref="FindExistingAsync"/> can tell (PostgreSQL, where it is the same single query).
+    /// </summary>
+    public bool IsSurelyNew(string userId, ChunkRequest request) =>
+        preparedReads is { } prepared && prepared.Read(ProbeSql, ProbeValues(userId, request), ReadProbe) is null;
+
+    private static object?[] ProbeValues(string userId, ChunkRequest request) =>
+        [userId, request.Identifier, request.Layout.TotalSize, request.Layout.ChunkSize, request.Layout.ForceChunkSize, request.ChunkNumber];
 
     // FindExisting's query, for the probe on SQLite (prepared once, see SqlitePreparedReads): the same row, only what the probe needs.
     private static readonly string ProbeSql = $"""
@@ -277,28 +284,30 @@ public sealed class UploadLedger(
 
     /// <summary>Records a chunk whose bytes are durably on disk, if this request still holds its claim and the upload is
     /// still receiving; returns how many chunks the upload now has, or null when either no longer holds.</summary>
-    public Task<int?> RecordChunkAsync(Guid uploadId, int number, Guid token, long size, CancellationToken cancellationToken) =>
-        WithoutWaitingForDiskAsync(() => TryRecordChunkAsync(uploadId, number, token, size, cancellationToken), cancellationToken);
+    /// <remarks>Not cancellable: a client that leaves now has sent the whole chunk, and an unrecorded claim would make its
+    /// resend wait for the lease to run out.</remarks>
+    public Task<int?> RecordChunkAsync(Guid uploadId, int number, Guid token, long size) =>
+        WithoutWaitingForDiskAsync(() => TryRecordChunkAsync(uploadId, number, token, size), CancellationToken.None);
 
-    private async Task<int?> TryRecordChunkAsync(Guid uploadId, int number, Guid token, long size, CancellationToken cancellationToken)
+    private async Task<int?> TryRecordChunkAsync(Guid uploadId, int number, Guid token, long size)
     {
         var now = Now;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var recorded = await db.UploadChunks.Where(c => c.UploadId == uploadId && c.Number == number && c.ClaimToken == token && c.RecordedAt == null)
-            .ExecuteUpdateAsync(set => set.SetProperty(c => c.RecordedAt, now), cancellationToken);
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.RecordedAt, now), CancellationToken.None);
         var counted = recorded == 1
             ? await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving).ExecuteUpdateAsync(set => set
                 .SetProperty(u => u.ChunksReceived, u => u.ChunksReceived + 1)
                 .SetProperty(u => u.BytesReceived, u => u.BytesReceived + size)
-                .SetProperty(u => u.UpdatedAt, now), cancellationToken)
+                .SetProperty(u => u.UpdatedAt, now), CancellationToken.None)
             : 0;
         if (counted == 0)
         {
             await transaction.RollbackAsync(CancellationToken.None);
             return null;
         }
-        var received = await db.Uploads.Where(u => u.Id == uploadId).Select(u => u.ChunksReceived).SingleAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        var received = await db.Uploads.Where(u => u.Id == uploadId).Select(u => u.ChunksReceived).SingleAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
         return received;
     }
 

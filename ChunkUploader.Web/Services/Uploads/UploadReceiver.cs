@@ -64,9 +64,9 @@ public sealed partial class UploadReceiver(
     /// chunk, which is received whole without an upload in progress.</summary>
     private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        // A file of one chunk is nearly always new (its probe found nothing): the probe's lookup, prepared on SQLite, says so
-        // more cheaply than loading the upload. Recording it looks again, under the write lock.
-        var surelyNew = request.Layout.ChunkCount == 1 && await ledger.ProbeAsync(userId, request, cancellationToken) is null;
+        // A file of one chunk is nearly always new (its probe found nothing): on SQLite the prepared lookup says so more
+        // cheaply than loading an upload. Recording it looks again, under the write lock.
+        var surelyNew = request.Layout.ChunkCount == 1 && ledger.IsSurelyNew(userId, request);
         if (!surelyNew && await ledger.FindExistingAsync(userId, request, cancellationToken) is { } existing)
             return UploadLedger.SameShape(existing, request) is { } mismatch ? mismatch : (existing, false);
         if (admission.CheckFile(request) is { } refused)
@@ -172,7 +172,7 @@ public sealed partial class UploadReceiver(
             return refused;
         }
 
-        if (await ledger.RecordChunkAsync(upload.Id, request.ChunkNumber, claim.Token, request.Length, cancellationToken) is not { } received)
+        if (await ledger.RecordChunkAsync(upload.Id, request.ChunkNumber, claim.Token, request.Length) is not { } received)
         {
             var now = await ledger.FindAsync(upload.Id, CancellationToken.None);
             return now?.Status == UploadStatus.Receiving
