@@ -86,7 +86,7 @@ public sealed class UploadLedgerProbeTests
     [DynamicData(nameof(Probes))]
     public async Task The_prepared_probe_and_the_EF_query_give_the_same_answer(string identifier, ChunkLayout layout, int chunk, ProbedUpload? expected)
     {
-        var request = new ChunkRequest(chunk, layout, identifier, "f.bin", "f.bin", "");
+        var request = Request(identifier, chunk, layout);
         await using var db = Context();
         using var prepared = new SqlitePreparedReads(_connectionString);
 
@@ -102,7 +102,7 @@ public sealed class UploadLedgerProbeTests
     {
         await using var db = Context();
         using var prepared = new SqlitePreparedReads(_connectionString);
-        var request = new ChunkRequest(2, Shape, "receiving", "f.bin", "f.bin", "");
+        var request = Request("receiving", 2, Shape);
         Assert.IsNull(await Ledger(db, prepared).ProbeAsync(_stranger, request, CancellationToken.None));
         Assert.IsNull(await Ledger(db, preparedReads: null).ProbeAsync(_stranger, request, CancellationToken.None));
     }
@@ -113,7 +113,7 @@ public sealed class UploadLedgerProbeTests
         await using var db = Context();
         using var prepared = new SqlitePreparedReads(_connectionString);
         var ledger = Ledger(db, prepared);
-        var request = new ChunkRequest(1, Shape, "arrives-later", "f.bin", "f.bin", "");
+        var request = Request("arrives-later", 1, Shape);
         Assert.IsNull(await ledger.ProbeAsync(_owner, request, CancellationToken.None));
 
         var upload = Add(db, _owner, "arrives-later", Shape, UploadStatus.Receiving);
@@ -129,7 +129,7 @@ public sealed class UploadLedgerProbeTests
         await using var db = Context();
         using var prepared = new SqlitePreparedReads(_connectionString);
         var ledger = Ledger(db, prepared);
-        var request = new ChunkRequest(1, Shape, "inside-a-transaction", "f.bin", "f.bin", "");
+        var request = Request("inside-a-transaction", 1, Shape);
         await using var transaction = await db.Database.BeginTransactionAsync();
 
         Assert.IsTrue(ledger.IsSurelyNew(_owner, request), "what the transaction sees before it writes");
@@ -144,8 +144,8 @@ public sealed class UploadLedgerProbeTests
     {
         await using var db = Context();
         using var prepared = new SqlitePreparedReads(_connectionString);
-        var fresh = new ChunkRequest(1, Shape, "never-seen", "f.bin", "f.bin", "");
-        var known = new ChunkRequest(1, Shape, "receiving", "f.bin", "f.bin", "");
+        var fresh = Request("never-seen", 1, Shape);
+        var known = Request("receiving", 1, Shape);
         Assert.IsTrue(Ledger(db, prepared).IsSurelyNew(_owner, fresh));
         Assert.IsFalse(Ledger(db, prepared).IsSurelyNew(_owner, known));
         Assert.IsFalse(Ledger(db, preparedReads: null).IsSurelyNew(_owner, fresh), "without prepared reads the full lookup decides");
@@ -159,6 +159,8 @@ public sealed class UploadLedgerProbeTests
         StringAssert.Contains(refused.Message, "readonly");
         Assert.AreEqual(1L, prepared.Read("SELECT 1", [], reader => reader.Read() ? reader.GetInt64(0) : 0), "a failed read does not spoil the next");
     }
+
+    private static ChunkRequest Request(string identifier, int chunk, ChunkLayout layout) => new(chunk, layout, identifier, "f.bin", "f.bin", "");
 
     private static ProbedUpload Held(ChunkLayout shape) => new(shape.TotalSize, shape.ChunkSize, shape.ForceChunkSize, HoldsChunk: true);
     private static ProbedUpload NotHeld(ChunkLayout shape) => new(shape.TotalSize, shape.ChunkSize, shape.ForceChunkSize, HoldsChunk: false);
