@@ -55,6 +55,23 @@ public sealed class UploadLedgerProbeTests
         await db.SaveChangesAsync();
     }
 
+    private AppDbContext _db = null!;
+    private SqlitePreparedReads _prepared = null!;
+
+    [TestInitialize]
+    public void OpenContextAndPreparedReads()
+    {
+        _db = Context();
+        _prepared = new SqlitePreparedReads(_connectionString);
+    }
+
+    [TestCleanup]
+    public async Task CloseContextAndPreparedReads()
+    {
+        _prepared.Dispose();
+        await _db.DisposeAsync();
+    }
+
     [ClassCleanup]
     public static void DeleteDatabase()
     {
@@ -87,11 +104,9 @@ public sealed class UploadLedgerProbeTests
     public async Task The_prepared_probe_and_the_EF_query_give_the_same_answer(string identifier, ChunkLayout layout, int chunk, ProbedUpload? expected)
     {
         var request = Request(identifier, chunk, layout);
-        await using var db = Context();
-        using var prepared = new SqlitePreparedReads(_connectionString);
 
-        var throughEf = await Ledger(db, preparedReads: null).ProbeAsync(_owner, request, CancellationToken.None);
-        var throughPrepared = await Ledger(db, prepared).ProbeAsync(_owner, request, CancellationToken.None);
+        var throughEf = await Ledger(_db, preparedReads: null).ProbeAsync(_owner, request, CancellationToken.None);
+        var throughPrepared = await Ledger(_db, _prepared).ProbeAsync(_owner, request, CancellationToken.None);
 
         Assert.AreEqual(expected, throughEf, "EF");
         Assert.AreEqual(expected, throughPrepared, "prepared");
@@ -100,25 +115,21 @@ public sealed class UploadLedgerProbeTests
     [TestMethod]
     public async Task Another_users_upload_is_never_found()
     {
-        await using var db = Context();
-        using var prepared = new SqlitePreparedReads(_connectionString);
         var request = Request("receiving", 2, Shape);
-        Assert.IsNull(await Ledger(db, prepared).ProbeAsync(_stranger, request, CancellationToken.None));
-        Assert.IsNull(await Ledger(db, preparedReads: null).ProbeAsync(_stranger, request, CancellationToken.None));
+        Assert.IsNull(await Ledger(_db, _prepared).ProbeAsync(_stranger, request, CancellationToken.None));
+        Assert.IsNull(await Ledger(_db, preparedReads: null).ProbeAsync(_stranger, request, CancellationToken.None));
     }
 
     [TestMethod]
     public async Task A_prepared_read_sees_what_was_committed_after_it_was_prepared()
     {
-        await using var db = Context();
-        using var prepared = new SqlitePreparedReads(_connectionString);
-        var ledger = Ledger(db, prepared);
+        var ledger = Ledger(_db, _prepared);
         var request = Request("arrives-later", 1, Shape);
         Assert.IsNull(await ledger.ProbeAsync(_owner, request, CancellationToken.None));
 
-        var upload = Add(db, _owner, "arrives-later", Shape, UploadStatus.Receiving);
-        db.UploadChunks.Add(new UploadChunk { UploadId = upload.Id, Number = 1, Size = ChunkSize, ClaimToken = Guid.NewGuid(), LeaseUntil = DateTime.UtcNow, RecordedAt = DateTime.UtcNow });
-        await db.SaveChangesAsync();
+        var upload = Add(_db, _owner, "arrives-later", Shape, UploadStatus.Receiving);
+        _db.UploadChunks.Add(new UploadChunk { UploadId = upload.Id, Number = 1, Size = ChunkSize, ClaimToken = Guid.NewGuid(), LeaseUntil = DateTime.UtcNow, RecordedAt = DateTime.UtcNow });
+        await _db.SaveChangesAsync();
 
         Assert.AreEqual(Held(Shape), await ledger.ProbeAsync(_owner, request, CancellationToken.None));
     }
@@ -126,15 +137,13 @@ public sealed class UploadLedgerProbeTests
     [TestMethod]
     public async Task Inside_an_open_write_transaction_a_prepared_read_neither_waits_nor_sees_its_uncommitted_rows()
     {
-        await using var db = Context();
-        using var prepared = new SqlitePreparedReads(_connectionString);
-        var ledger = Ledger(db, prepared);
+        var ledger = Ledger(_db, _prepared);
         var request = Request("inside-a-transaction", 1, Shape);
-        await using var transaction = await db.Database.BeginTransactionAsync();
+        await using var transaction = await _db.Database.BeginTransactionAsync();
 
         Assert.IsTrue(ledger.IsSurelyNew(_owner, request), "what the transaction sees before it writes");
-        Add(db, _owner, "inside-a-transaction", Shape, UploadStatus.Receiving);
-        await db.SaveChangesAsync();
+        Add(_db, _owner, "inside-a-transaction", Shape, UploadStatus.Receiving);
+        await _db.SaveChangesAsync();
         Assert.IsTrue(ledger.IsSurelyNew(_owner, request), "so the ledger asks before it writes anything");
         await transaction.RollbackAsync();
     }
@@ -142,22 +151,19 @@ public sealed class UploadLedgerProbeTests
     [TestMethod]
     public async Task Only_the_prepared_lookup_can_say_surely_new()
     {
-        await using var db = Context();
-        using var prepared = new SqlitePreparedReads(_connectionString);
         var fresh = Request("never-seen", 1, Shape);
         var known = Request("receiving", 1, Shape);
-        Assert.IsTrue(Ledger(db, prepared).IsSurelyNew(_owner, fresh));
-        Assert.IsFalse(Ledger(db, prepared).IsSurelyNew(_owner, known));
-        Assert.IsFalse(Ledger(db, preparedReads: null).IsSurelyNew(_owner, fresh), "without prepared reads the full lookup decides");
+        Assert.IsTrue(Ledger(_db, _prepared).IsSurelyNew(_owner, fresh));
+        Assert.IsFalse(Ledger(_db, _prepared).IsSurelyNew(_owner, known));
+        Assert.IsFalse(Ledger(_db, preparedReads: null).IsSurelyNew(_owner, fresh), "without prepared reads the full lookup decides");
     }
 
     [TestMethod]
     public void Prepared_connections_never_write()
     {
-        using var prepared = new SqlitePreparedReads(_connectionString);
-        var refused = Assert.ThrowsExactly<SqliteException>(() => prepared.Read("DELETE FROM \"Uploads\"", [], reader => reader.RecordsAffected));
+        var refused = Assert.ThrowsExactly<SqliteException>(() => _prepared.Read("DELETE FROM \"Uploads\"", [], reader => reader.RecordsAffected));
         StringAssert.Contains(refused.Message, "readonly");
-        Assert.AreEqual(1L, prepared.Read("SELECT 1", [], reader => reader.Read() ? reader.GetInt64(0) : 0), "a failed read does not spoil the next");
+        Assert.AreEqual(1L, _prepared.Read("SELECT 1", [], reader => reader.Read() ? reader.GetInt64(0) : 0), "a failed read does not spoil the next");
     }
 
     private static ChunkRequest Request(string identifier, int chunk, ChunkLayout layout) => new(chunk, layout, identifier, "f.bin", "f.bin", "");
