@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -15,8 +16,10 @@ namespace ChunkUploader.Benchmarks;
 /// The baseline: Kestrel and nothing else. It takes the same Resumable.js requests as the app, answers the probe from
 /// memory and streams each chunk's file part to its offset in one file per identifier: no sign-in, antiforgery,
 /// validation, database, durability or hashing. What the app costs is its distance from this.
+/// Started durable, it also flushes every chunk to disk before answering (and the folder when the chunk created the
+/// file), as the app does: the distance from that one is the app's own cost, without the disk's.
 /// </summary>
-public sealed class BareReceiver : IAsyncDisposable
+public sealed partial class BareReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly string _root;
@@ -25,7 +28,7 @@ public sealed class BareReceiver : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<BareReceiver> StartAsync(CancellationToken cancellationToken)
+    public static async Task<BareReceiver> StartAsync(bool durable, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("chunkuploader-bare-").FullName;
         var builder = WebApplication.CreateSlimBuilder();
@@ -50,9 +53,13 @@ public sealed class BareReceiver : IAsyncDisposable
             {
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || disposition.Name.Value != "file") continue;
                 // The benchmark's identifiers (size-guid) are safe file names; the app sanitises, the baseline need not.
-                await using var file = new FileStream(Path.Combine(root, identifier), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.Asynchronous);
+                var path = Path.Combine(root, identifier);
+                var created = durable && !File.Exists(path);
+                await using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.Asynchronous);
                 file.Position = offset;
                 await section.Body.CopyToAsync(file, 81920, aborted);
+                if (durable) file.Flush(flushToDisk: true);
+                if (created) FlushDirectory(root);
             }
             held[(identifier, number)] = true;
             return Results.Json(new { status = "chunk_received" });
@@ -61,6 +68,23 @@ public sealed class BareReceiver : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new BareReceiver(app, root, new Uri(address + "/"));
     }
+
+    private static void FlushDirectory(string directory)
+    {
+        var fd = Open(directory, 0x10000); // O_RDONLY | O_DIRECTORY
+        if (fd < 0) throw new IOException($"Could not open {directory} to flush it.");
+        try { if (Fsync(fd) != 0) throw new IOException($"fsync of {directory} failed."); }
+        finally { _ = Close(fd); }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
 
     public async ValueTask DisposeAsync()
     {

@@ -28,7 +28,7 @@ var appDll = await BuiltAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
-const int Steps = 21;
+const int Steps = 24;
 
 async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenario)
 {
@@ -68,10 +68,14 @@ var warmUpRounds = new List<string>();
 // The runtime's background JIT thread (Linux shows the first 15 characters of ".NET Tiered Compilation Worker").
 const string TieredCompilationThread = ".NET Tiered Com";
 Console.WriteLine($"ChunkUploader benchmark ({sizes.Mode}); app: {appDll}");
-await using (var bare = await BareReceiver.StartAsync(cancellationToken))
+await using (var bare = await BareReceiver.StartAsync(durable: false, cancellationToken))
+await using (var durableBare = await BareReceiver.StartAsync(durable: true, cancellationToken))
 using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
+using (var durableBareClient = ResumableClient.Anonymous(durableBare.BaseAddress))
 {
     var bareTarget = new Target("bare Kestrel", bareClient, Environment.ProcessId, IsApp: false);
+    // The targets compare with the bare receiver; this one shows how much of the distance is the disk's flush.
+    var durableBareTarget = new Target("bare Kestrel, fsync per chunk", durableBareClient, Environment.ProcessId, IsApp: false);
     await using (var app = await AppUnderTest.StartAsync(appDll, With(), cancellationToken))
     {
         using var appClient = await ResumableClient.RegisterAsync(app.BaseAddress, "bench@bench.local", Password, cancellationToken);
@@ -93,7 +97,9 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
             var scenario = $"{bigFile}, {chunk} MiB chunks";
             var key = $"{chunk}mib";
             var baseline = await Run(key, $"{scenario}, bare", () => scenarios.OneFileAsync(scenario, bareTarget, file));
+            var durableBaseline = Versus(await Run(key, $"{scenario}, bare with fsync", () => scenarios.OneFileAsync(scenario, durableBareTarget, file.Again())), baseline);
             var appRow = Versus(await Run(key, $"{scenario}, app", () => scenarios.OneFileAsync(scenario, appTarget, file.Again())), baseline);
+            appRow = Against(appRow, durableBaseline, "bare with fsync");
             if (chunk == 1) (oneMiBBaseline, oneMiBApp) = (baseline, appRow);
             if (flaskTarget is not null)
                 appRow = Against(appRow, Versus(await Run("flask", $"{scenario}, Flask sample", () => scenarios.OneFileAsync(scenario, flaskTarget, file.Again())), baseline), "the Flask sample");
@@ -117,6 +123,8 @@ using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
         var bareSmall = await Run("small", $"{smallFilesScenario}, bare", () => scenarios.SmallFilesAsync(smallFilesScenario, bareTarget, smallFiles));
         appSmall = await Run("small", $"{smallFilesScenario}, app", () => scenarios.SmallFilesAsync(smallFilesScenario, appTarget, smallFiles.Select(f => f.Again()).ToList()));
         appSmall = Versus(appSmall, bareSmall);
+        var durableSmall = Versus(await Run("small", $"{smallFilesScenario}, bare with fsync", () => scenarios.SmallFilesAsync(smallFilesScenario, durableBareTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall);
+        appSmall = Against(appSmall, durableSmall, "bare with fsync");
         if (flaskTarget is not null)
             appSmall = Against(appSmall, Versus(await Run("flask", $"{smallFilesScenario}, Flask sample", () => scenarios.SmallFilesAsync(smallFilesScenario, flaskTarget, smallFiles.Select(f => f.Again()).ToList())), bareSmall), "the Flask sample");
 
