@@ -42,6 +42,7 @@ public sealed class BackupRestoreTests
 
         var restoredRun = await restored.RunSuccessfullyAsync("restore", backup);
         StringAssert.Contains(restoredRun.Output, "1 uploads that were in progress are marked Expired");
+        Assert.AreEqual(0L, await restored.ScalarAsync("SELECT count(*) FROM \"UploadChunks\""), "the expired upload's chunk rows went with it");
         var again = await restored.RunAsync("restore", backup);
         Assert.AreEqual(1, again.ExitCode, again.ToString());
         StringAssert.Contains(again.Error, "not empty");

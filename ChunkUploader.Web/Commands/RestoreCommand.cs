@@ -76,9 +76,13 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
             restored++;
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var interrupted = await db.Uploads
             .Where(u => u.Status == UploadStatus.Receiving || u.Status == UploadStatus.Assembling)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.Status, UploadStatus.Expired).SetProperty(u => u.FailureReason, NotInBackupReason), cancellationToken);
+        // Per-chunk rows (claims, records) serve only uploads in progress, and none is left: they go, as on any expiry.
+        await db.UploadChunks.ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
 
         var summary = $"{restored} files restored, {interrupted} uploads in progress marked Expired";
         await context.Get<AuditLog>().RecordAsync(AuditLog.CommandLineActor, "restore", backup.Path, summary, cancellationToken);
