@@ -58,7 +58,8 @@ public sealed partial class BareReceiver : IAsyncDisposable
                 await using var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite, 1, FileOptions.Asynchronous);
                 file.Position = offset;
                 await section.Body.CopyToAsync(file, 81920, aborted);
-                if (durable) file.Flush(flushToDisk: true);
+                // On a thread of its own: the benchmark's client shares this process's thread pool, and a blocked pool thread would slow it too.
+                if (durable) await Task.Factory.StartNew(() => file.Flush(flushToDisk: true), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 if (created) FlushDirectory(root);
             }
             held[(identifier, number)] = true;
