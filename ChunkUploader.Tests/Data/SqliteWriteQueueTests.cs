@@ -84,6 +84,22 @@ public sealed class SqliteWriteQueueTests
     }
 
     [TestMethod]
+    public async Task A_write_whose_turn_does_not_come_within_the_wait_gives_up_with_a_timeout_and_never_runs()
+    {
+        var queue = new SqliteWriteQueue(TimeSpan.FromMilliseconds(200));
+        var release = new TaskCompletionSource();
+        var holder = queue.RunAsync(_db, async () => { await release.Task; return 0; }, CancellationToken.None);
+        var ran = false;
+
+        await Assert.ThrowsExactlyAsync<TimeoutException>(() => queue.RunAsync(_db, () => { ran = true; return Task.FromResult(1); }, CancellationToken.None).WaitAsync(Bound));
+
+        Assert.IsFalse(ran);
+        release.SetResult();
+        await holder.WaitAsync(Bound);
+        Assert.AreEqual(4, await queue.RunAsync(_db, () => Task.FromResult(4), CancellationToken.None).WaitAsync(Bound), "the queue still works");
+    }
+
+    [TestMethod]
     public async Task Writes_to_PostgreSQL_do_not_queue()
     {
         await using var postgreSql = new PostgreSqlAppDbContext(new DbContextOptionsBuilder<PostgreSqlAppDbContext>()

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace ChunkUploader.Web.Data;
@@ -40,9 +41,11 @@ public static class DatabaseServiceCollectionExtensions
             var sqlite = SqliteConnectionString(connectionString, environment.ContentRootPath);
             services.AddDbContextPool<AppDbContext, SqliteAppDbContext>(options => UseSqlite(options, sqlite));
             if (SqlitePreparedReads.CanServe(sqlite)) services.AddSingleton(_ => new SqlitePreparedReads(sqlite));
+            // A queued write waits for its turn as long as SQLite would wait for the lock itself.
+            services.AddSingleton(new SqliteWriteQueue(TimeSpan.FromSeconds(new SqliteConnectionStringBuilder(sqlite).DefaultTimeout)));
         }
 
-        services.AddSingleton<SqliteWriteQueue>();
+        services.TryAddSingleton(new SqliteWriteQueue()); // on PostgreSQL every write passes straight through
         services.AddDataProtection()
             .SetApplicationName(DataProtectionApplicationName)
             .PersistKeysToDbContext<AppDbContext>();
