@@ -108,9 +108,7 @@ public sealed partial class UploadController(
     {
         metrics.Refused(rejection.StatusCode);
         refusals.Refused(SignedInUserId, Request.Method, rejection.StatusCode, rejection.Message);
-        if (rejection.RetryAfter is { } retryAfter)
-            Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return new ContentResult { StatusCode = rejection.StatusCode, Content = rejection.Message, ContentType = "text/plain; charset=utf-8" };
+        return rejection.ToResult(Response);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Client aborted a chunk on {Path}")]

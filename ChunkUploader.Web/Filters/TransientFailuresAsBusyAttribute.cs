@@ -1,6 +1,6 @@
+using ChunkUploader.Web.Controllers;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Services.Uploads;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 
 namespace ChunkUploader.Web.Filters;
@@ -13,21 +13,16 @@ namespace ChunkUploader.Web.Filters;
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Method)]
 public sealed partial class TransientFailuresAsBusyAttribute : Attribute, IExceptionFilter
 {
-    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+    private static readonly Rejection Busy =
+        Rejection.Busy("The server's database is busy for a moment; send the request again shortly.", TimeSpan.FromSeconds(5));
 
     public void OnException(ExceptionContext context)
     {
         if (!TransientDatabaseFailures.Is(context.Exception)) return;
         var http = context.HttpContext;
         LogBusy(http.RequestServices.GetRequiredService<ILogger<TransientFailuresAsBusyAttribute>>(), http.Request.Method, http.Request.Path, context.Exception);
-        http.RequestServices.GetRequiredService<UploadMetrics>().Refused(StatusCodes.Status503ServiceUnavailable);
-        http.Response.Headers.RetryAfter = ((int)RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        context.Result = new ContentResult
-        {
-            StatusCode = StatusCodes.Status503ServiceUnavailable,
-            Content = "The server's database is busy for a moment; send the request again shortly.",
-            ContentType = "text/plain; charset=utf-8",
-        };
+        http.RequestServices.GetRequiredService<UploadMetrics>().Refused(Busy.StatusCode);
+        context.Result = Busy.ToResult(http.Response);
         context.ExceptionHandled = true;
     }
 
