@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using ChunkUploader.Web;
 using ChunkUploader.Web.Commands;
 using ChunkUploader.Web.Logging;
+using ChunkUploader.Web.Middleware;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Observability;
 using ChunkUploader.Web.Options;
@@ -71,6 +72,7 @@ if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Home/Error");
 }
+app.UseBusyDatabaseAnswers();
 
 app.UseSecurity();
 app.UseSecurityHeaders();

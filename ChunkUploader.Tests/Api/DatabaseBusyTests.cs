@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Net;
 using System.Text.Json;
 using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Security;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -36,8 +37,56 @@ public sealed class DatabaseBusyTests
         Assert.IsFalse(app.LoggedErrors.Any(), string.Join('\n', app.LoggedErrors));
     }
 
+    [TestMethod]
+    public async Task Signing_in_or_reading_a_session_while_the_database_is_held_elsewhere_is_answered_503_not_500_or_not_signed_in()
+    {
+        using var installation = new Installation("busy-sessions");
+        var user = new TestUser("", $"busy-{Guid.NewGuid():N}@test.local", "Busy-Pass-1234!");
+        var file = TestFile.Random(10_000, 1024 * 1024, "probed.bin");
+        await using var app = await installation.StartServerAsync(user);
+        using var session = await AppFixture.SignInAsync(app.BaseAddress, user);
+        using var newcomer = AppFixture.CreateAnonymousClient(app.BaseAddress);
+        var loginToken = LoginForm.Token(await newcomer.GetStringAsync("Identity/Account/Login"));
+        await Task.Delay(DatabaseTicketStore.RecentReadLifetime + TimeSpan.FromSeconds(1)); // the session's next read goes to the database
+        var database = await TestDatabase.ForStorageRootAsync(installation.StorageRoot);
+
+        await using (await HoldSessionsAsync(database))
+        {
+            var signIn = newcomer.PostAsync("Identity/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["Input.Email"] = user.Email, ["Input.Password"] = user.Password, ["__RequestVerificationToken"] = loginToken,
+            }));
+            var probe = session.ProbeAsync(file, 1);
+            using var refusedSignIn = await signIn;
+            using var probed = await probe;
+
+            Assert.AreEqual(HttpStatusCode.ServiceUnavailable, refusedSignIn.StatusCode, "a sign-in that cannot store its session");
+            Assert.IsNotNull(refusedSignIn.Headers.RetryAfter?.Delta);
+            StringAssert.Contains(await refusedSignIn.Content.ReadAsStringAsync(), "busy");
+            // SQLite's write lock does not hold readers back; PostgreSQL's lock on the sessions table does.
+            var expectedProbe = database.Provider == "PostgreSQL" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.NoContent;
+            Assert.AreEqual(expectedProbe, probed.StatusCode, "a session that cannot be read is not taken for no session (401): " + await probed.Content.ReadAsStringAsync());
+        }
+
+        using var probedAgain = await session.ProbeAsync(file, 1);
+        Assert.AreEqual(HttpStatusCode.NoContent, probedAgain.StatusCode, "still signed in once the database answers");
+        using var signedIn = AppFixture.CreateAnonymousClient(app.BaseAddress);
+        StringAssert.StartsWith(await LoginForm.SignInRedirectAsync(signedIn, user), "/");
+        // EF Core reports the query that timed out, which an operator should see; nothing fails unhandled.
+        var unhandled = app.LoggedErrors.Where(line => !line.StartsWith("fail: Microsoft.EntityFrameworkCore.", StringComparison.Ordinal)).ToList();
+        Assert.IsEmpty(unhandled, string.Join('\n', unhandled));
+    }
+
+    /// <summary>A connection that keeps new sessions from being written until it is disposed, and on PostgreSQL from being read as well.</summary>
+    private static Task<DbConnection> HoldSessionsAsync(TestDatabase database) =>
+        HoldAsync(database, "LOCK TABLE \"UserSessions\" IN ACCESS EXCLUSIVE MODE;");
+
     /// <summary>A connection that keeps new uploads from being written until it is disposed: SQLite's write lock, or a lock on PostgreSQL's Uploads table that still lets it be read.</summary>
-    private static async Task<DbConnection> HoldUploadsAsync(TestDatabase database)
+    private static Task<DbConnection> HoldUploadsAsync(TestDatabase database) =>
+        HoldAsync(database, "LOCK TABLE \"Uploads\" IN EXCLUSIVE MODE;");
+
+    /// <summary>SQLite's write lock, or on PostgreSQL the table lock <paramref name="postgreSqlLock"/>, held until the connection is disposed.</summary>
+    private static async Task<DbConnection> HoldAsync(TestDatabase database, string postgreSqlLock)
     {
         DbConnection connection = database.Provider == "PostgreSQL"
             ? new NpgsqlConnection(database.ConnectionString)
@@ -45,7 +94,7 @@ public sealed class DatabaseBusyTests
         await connection.OpenAsync();
         await using var hold = connection.CreateCommand();
         hold.CommandText = database.Provider == "PostgreSQL"
-            ? "BEGIN; LOCK TABLE \"Uploads\" IN EXCLUSIVE MODE;"
+            ? "BEGIN; " + postgreSqlLock
             : "BEGIN IMMEDIATE;";
         await hold.ExecuteNonQueryAsync();
         return connection;

@@ -15,7 +15,6 @@ namespace ChunkUploader.Web.Controllers;
 /// The cancellation token therefore comes from <see cref="HttpContext.RequestAborted"/>.
 /// </remarks>
 [Authorize]
-[TransientFailuresAsBusy]
 [Route("api/upload")]
 public sealed partial class UploadController(
     ChunkRequestReader reader,
