@@ -328,7 +328,7 @@ public sealed class UploadLedger(
         var idleSince = Now - Lease;
         var candidates = await db.Uploads.AsNoTracking()
             .Where(u => u.Status == UploadStatus.Receiving && u.ChunksReceived == u.TotalChunks && u.UpdatedAt < idleSince)
-            .Take(20).ToListAsync(cancellationToken);
+            .OrderBy(u => u.UpdatedAt).Take(20).ToListAsync(cancellationToken);
         var claimed = new List<Upload>();
         foreach (var upload in candidates)
             if (await TryClaimAssemblyAsync(upload.Id, cancellationToken)) claimed.Add(upload);
