@@ -27,10 +27,11 @@ public sealed class MultipartAbuseTests
     public static IEnumerable<object[]> MalformedBodies()
     {
         var file = TestFile.Random(1000, 1024, "parts.bin");
-        var fields = string.Concat(file.Parameters(1).Select(p => Field(p.Key, p.Value)));
-        var chunk = Encoding.Latin1.GetString(file.Chunk(1));
-        var filePart = $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\nContent-Type: application/octet-stream\r\n\r\n{chunk}\r\n";
+        var fields = Fields(file);
+        var filePart = FilePart(file);
         var end = $"--{Boundary}--\r\n";
+        var badPartAfter = $"--{Boundary}\r\nnot-a-header\r\n\r\nx\r\n" + end;
+        var firstOfThree = TestFile.Random(3000, 1024, "parts-of-three.bin");
         return new (string Case, string ContentType, string Body, string Message)[]
         {
             ("garbage", $"multipart/form-data; boundary={Boundary}", "this is not multipart at all \u0001\u0002", "multipart"),
@@ -41,6 +42,8 @@ public sealed class MultipartAbuseTests
             ("a 100 KB part header", $"multipart/form-data; boundary={Boundary}", fields + $"--{Boundary}\r\nX-Padding: {new string('a', 100_000)}\r\n" + filePart[(Boundary.Length + 4)..] + end, "multipart"),
             ("no boundary", "multipart/form-data", fields + filePart + end, "boundary"),
             ("a boundary of 200 characters", $"multipart/form-data; boundary={new string('b', 200)}", fields + filePart + end, "boundary"),
+            ("a bad part header after the file part", $"multipart/form-data; boundary={Boundary}", fields + filePart + badPartAfter, "multipart"),
+            ("a bad part header after the first of three chunks", $"multipart/form-data; boundary={Boundary}", Fields(firstOfThree) + FilePart(firstOfThree) + badPartAfter, "multipart"),
         }.Select(c => new object[] { c.Case, c.ContentType, c.Body, c.Message });
     }
 
@@ -98,6 +101,11 @@ public sealed class MultipartAbuseTests
         StringAssert.Contains(answer, "10737418240");
         await AssertUnchangedAsync(before);
     }
+
+    private static string Fields(TestFile file) => string.Concat(file.Parameters(1).Select(p => Field(p.Key, p.Value)));
+
+    private static string FilePart(TestFile file) =>
+        $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\nContent-Type: application/octet-stream\r\n\r\n{Encoding.Latin1.GetString(file.Chunk(1))}\r\n";
 
     private static string Field(string name, string value) =>
         $"--{Boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n";

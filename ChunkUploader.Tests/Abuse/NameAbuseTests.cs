@@ -36,6 +36,10 @@ public sealed class NameAbuseTests
             ("line\nbreak.txt", "contains control characters"),
             ("del\u007F.txt", "contains control characters"),
             ("c1\u0085.txt", "contains control characters"),
+            ("not\uFFFEtext.txt", "U+FFFE, a Unicode noncharacter"),
+            ("not\uFFFFtext.txt", "U+FFFF, a Unicode noncharacter"),
+            ("not\uFDD0text.txt", "U+FDD0, a Unicode noncharacter"),
+            ("not\U0001FFFEtext.txt", "U+1FFFE, a Unicode noncharacter"),
             (new string('a', 10_000) + ".txt", "is longer than"),
         ];
         return new[] { "resumableFilename", "resumableRelativePath" }.SelectMany(p => names.Select(n => new object[] { p, n.Value, n.Message }));

@@ -71,6 +71,45 @@ public sealed class RateLimitAbuseTests
     }
 
     [TestMethod]
+    public async Task Sign_in_posts_to_other_spellings_of_the_form_address_count_against_the_same_limit()
+    {
+        using var client = _host.CreateHttpsClient();
+        var token = AppFixture.FormToken(await client.GetStringAsync("Identity/Account/Login"));
+        string[] spellings = ["Identity/Account/Login/", "identity/account/LOGIN", "Identity/Account/Login?returnUrl=%2F", "Identity/Account/login/"];
+
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt <= AccountAttempts; attempt++)
+        {
+            using var response = await PostFromAsync(client, spellings[attempt % spellings.Length], "203.0.113.13",
+                AbuseFixture.LoginForm("nobody@test.local", "Guess-1234!", token));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.AreEqual(HttpStatusCode.TooManyRequests, statuses[^1], string.Join(", ", statuses));
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses[..^1]);
+    }
+
+    [TestMethod]
+    public async Task Sign_in_posts_from_every_address_of_one_IPv6_network_share_one_limit()
+    {
+        using var client = _host.CreateHttpsClient();
+        var token = AppFixture.FormToken(await client.GetStringAsync("Identity/Account/Login"));
+
+        var statuses = new List<HttpStatusCode>();
+        for (var attempt = 0; attempt <= AccountAttempts; attempt++)
+        {
+            using var response = await PostFromAsync(client, "Identity/Account/Login", $"2001:db8:1:2::{attempt + 1:x}",
+                AbuseFixture.LoginForm("nobody@test.local", "Guess-1234!", token));
+            statuses.Add(response.StatusCode);
+        }
+        using var elsewhere = await PostFromAsync(client, "Identity/Account/Login", "2001:db8:1:3::1", AbuseFixture.LoginForm("nobody@test.local", "Guess-1234!", token));
+
+        Assert.AreEqual(HttpStatusCode.TooManyRequests, statuses[^1], string.Join(", ", statuses));
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses[..^1]);
+        Assert.AreEqual(HttpStatusCode.OK, elsewhere.StatusCode, "another /64 network is another client");
+    }
+
+    [TestMethod]
     public async Task Password_reset_posts_share_the_limit()
     {
         using var client = _host.CreateHttpsClient();

@@ -112,6 +112,18 @@ public sealed class ChunkRequestParserTests
     }
 
     [TestMethod]
+    [DataRow("resumableFilename", "a\uFFFE.txt", "resumableFilename contains U+FFFE, a Unicode noncharacter; rename the file without it.")]
+    [DataRow("resumableRelativePath", "dir/\uFDEF.txt", "resumableRelativePath contains U+FDEF, a Unicode noncharacter; rename the file without it.")]
+    [DataRow("resumableType", "text/\uFFFE", "resumableType contains U+FFFE, a Unicode noncharacter; rename the file without it.")]
+    [DataRow("resumableIdentifier", "1000-\U0010FFFF", "resumableIdentifier contains U+10FFFF, a Unicode noncharacter; rename the file without it.")]
+    public void Unicode_noncharacters_are_refused_by_name_before_normalisation_can_throw_on_them(string name, string value, string message)
+    {
+        var outcome = Parse(p => p[name] = value);
+
+        Assert.AreEqual(message, outcome.Rejection?.Message);
+    }
+
+    [TestMethod]
     public void Names_are_normalised_to_NFC_but_the_identifier_is_kept_as_sent()
     {
         var request = Parse(p =>

@@ -73,6 +73,36 @@ public sealed class UploadSweepTests
         await Api.UploadEndpointTests.AssertStoredAsync(session, keptId, kept);
     }
 
+    [TestMethod]
+    public async Task A_one_chunk_file_still_arriving_is_not_swept_however_old_it_looks_and_completes_byte_identical()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(100_000, 1024 * 1024, "slow-photo.jpg");
+        var release = new TaskCompletionSource();
+        var body = new HeldContent(file.Chunk(1), 30_000, release.Task, trickle: true);
+        var inFlight = session.SendOctetAsync(file, 1, body);
+        await body.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var arriving = await WaitForSingleFileAsync(App.StoredFile(session.User.Id, Guid.Empty));
+        // A slow link: the file was created longer ago than the sweep's grace, and its bytes are still in the request's buffer.
+        File.SetLastWriteTimeUtc(arriving, DateTime.UtcNow.AddHours(-1));
+
+        await SweepAsync();
+        release.SetResult();
+
+        using var answer = await inFlight;
+        Assert.AreEqual(HttpStatusCode.OK, answer.StatusCode, await answer.Content.ReadAsStringAsync());
+        var id = (await session.UploadsAsync()).GetProperty("items")[0].GetProperty("id").GetGuid();
+        await Api.UploadEndpointTests.AssertStoredAsync(session, id, file);
+    }
+
+    private static async Task<string> WaitForSingleFileAsync(string siblingPath)
+    {
+        var directory = Path.GetDirectoryName(siblingPath)!;
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(50))
+            if (Directory.Exists(directory) && Directory.GetFiles(directory) is [var only]) return only;
+        throw new AssertFailedException($"No file appeared in {directory}.");
+    }
+
     private static async Task SweepAsync()
     {
         await using var scope = App.Services.CreateAsyncScope();

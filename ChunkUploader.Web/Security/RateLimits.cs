@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
@@ -38,13 +39,16 @@ public sealed record RateLimitOptions
 /// </summary>
 public static partial class RateLimits
 {
-    /// <summary>The account form posts a guesser or spammer repeats: sign-in, registration and both password-reset steps.</summary>
-    private static readonly PathString[] AccountForms =
-    [
-        "/Identity/Account/Login", "/Identity/Account/LoginWith2fa", "/Identity/Account/LoginWithRecoveryCode",
-        "/Identity/Account/Register", "/Identity/Account/ForgotPassword", "/Identity/Account/ResetPassword",
-        "/Identity/Account/ResendEmailConfirmation",
-    ];
+    /// <summary>
+    /// The account form posts a guesser or spammer repeats: sign-in, registration and both password-reset steps. Matched
+    /// by the page the request was routed to, not by its path, which routing also accepts with a trailing slash.
+    /// </summary>
+    private static readonly HashSet<string> AccountForms = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Identity/Account/Login", "Identity/Account/LoginWith2fa", "Identity/Account/LoginWithRecoveryCode",
+        "Identity/Account/Register", "Identity/Account/ForgotPassword", "Identity/Account/ResetPassword",
+        "Identity/Account/ResendEmailConfirmation",
+    };
 
     private static readonly PathString UploadApi = "/api/upload";
 
@@ -77,7 +81,7 @@ public static partial class RateLimits
                 AutoReplenishment = true,
             });
         // Only the posts count: showing the form costs nothing and guesses nothing.
-        if (HttpMethods.IsPost(context.Request.Method) && AccountForms.Any(form => path.Equals(form, StringComparison.OrdinalIgnoreCase)))
+        if (HttpMethods.IsPost(context.Request.Method) && context.GetEndpoint() is RouteEndpoint { RoutePattern.RawText: { } route } && AccountForms.Contains(route))
             return RateLimitPartition.GetFixedWindowLimiter("account:" + ClientAddress(context), _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = limits.AccountAttempts,
@@ -89,8 +93,16 @@ public static partial class RateLimits
     }
 
     /// <summary>The client's address as the forwarded-headers middleware left it (the proxy's client when the proxy is trusted).</summary>
-    private static string ClientAddress(HttpContext context) =>
-        (context.Connection.RemoteIpAddress ?? IPAddress.None).ToString();
+    private static string ClientAddress(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) return address.ToString();
+        // An IPv6 client is handed a whole /64: one that walks through its addresses is still one client.
+        var network = address.GetAddressBytes();
+        Array.Clear(network, 8, 8);
+        return new IPAddress(network) + "/64";
+    }
 
     private static async ValueTask RejectAsync(OnRejectedContext rejected, RateLimitOptions limits, CancellationToken cancellationToken)
     {

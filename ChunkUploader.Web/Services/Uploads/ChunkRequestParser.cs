@@ -55,6 +55,8 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
             return Rejection.BadRequest($"{name} is missing.");
         if (HasUnpairedSurrogate(value))
             return Rejection.BadRequest($"{name} is not valid Unicode text.");
+        if (value.EnumerateRunes().FirstOrDefault(IsNoncharacter) is { Value: not 0 } noncharacter)
+            return Rejection.BadRequest($"{name} contains U+{noncharacter.Value:X4}, a Unicode noncharacter; rename the file without it.");
         // One spelling per name: "é" typed as one character or as e plus an accent is the same name. The identifier
         // is a lookup key that other endpoints read as sent, so it stays as it is.
         if (name != P.Identifier) value = value.Normalize(NormalizationForm.FormC);
@@ -70,6 +72,9 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
     }
 
     private static bool IsBidiControl(char c) => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
+
+    /// <summary>Code points Unicode reserves as never being characters; normalisation throws on U+FFFE.</summary>
+    private static bool IsNoncharacter(Rune rune) => rune.Value is >= 0xFDD0 and <= 0xFDEF || (rune.Value & 0xFFFE) == 0xFFFE;
 
     /// <summary>Normalisation throws on half a surrogate pair; such text cannot be a name.</summary>
     private static bool HasUnpairedSurrogate(string value)

@@ -24,7 +24,9 @@ public sealed partial class OrphanSweep(UploadLedger ledger, IUploadStore store,
             var statuses = await ledger.StatusesAsync(batch.Select(i => i.UploadId).Distinct().ToList(), cancellationToken);
             foreach (var item in batch.Where(i => !IsOwned(i, statuses)))
             {
-                await store.DeleteItemAsync(item, cancellationToken);
+                // Asked again once the store holds the item: its writer may have recorded it since the batch was read.
+                if (!await store.DeleteItemAsync(item, async token => !IsOwned(item, await ledger.StatusesAsync([item.UploadId], token)), cancellationToken))
+                    continue;
                 LogOrphan(logger, item.Kind, item.UploadId);
                 removed++;
             }

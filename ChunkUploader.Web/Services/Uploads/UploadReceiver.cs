@@ -91,34 +91,46 @@ public sealed partial class UploadReceiver(
     /// <summary>
     /// A new file of one chunk: stored straight as the finished file and hashed on the way, then recorded complete in one
     /// transaction that applies the same limits as any new upload. No partial file, claim, assembly or hashing pass: a
-    /// small file costs about one chunk. A request that fails midway leaves a file without a record (the orphan sweep's).
+    /// small file costs about one chunk. The file stays held until its record is written, so the orphan sweep cannot take
+    /// it; a request that fails midway leaves a file without a record (the sweep's).
     /// </summary>
     private async Task<Outcome<ChunkReceipt>> ReceiveWholeAsync(string userId, IncomingChunk chunk, CancellationToken cancellationToken)
     {
         var request = chunk.Request;
         var startedAt = clock.GetUtcNow().UtcDateTime;
         var uploadId = Guid.CreateVersion7();
-        ChunkWrite written;
+        HeldWrite? held = null;
         try
         {
-            written = await store.WriteFinishedAsync(userId, uploadId, request.Length, chunk.Body, cancellationToken);
+            Rejection? refused;
+            try
+            {
+                held = await store.WriteFinishedAsync(userId, uploadId, request.Length, chunk.Body, cancellationToken);
+                refused = Check(held.Written, chunk) ?? await CheckEndAsync(chunk, cancellationToken);
+            }
+            catch
+            {
+                await store.DeleteAsync(userId, uploadId, CancellationToken.None);
+                throw;
+            }
+            if (refused is not null)
+            {
+                await store.DeleteAsync(userId, uploadId, CancellationToken.None);
+                LogChunkRefused(logger, uploadId, request.ChunkNumber, refused.Message);
+                return refused;
+            }
+            return await RecordWholeAsync(userId, uploadId, request, startedAt, held.Written.Sha256!, cancellationToken);
         }
-        catch
+        finally
         {
-            await store.DeleteAsync(userId, uploadId, CancellationToken.None);
-            throw;
+            held?.Dispose();
         }
+    }
 
-        var refused = Check(written, chunk) ?? await CheckEndAsync(chunk, cancellationToken);
-        if (refused is not null)
-        {
-            await store.DeleteAsync(userId, uploadId, CancellationToken.None);
-            LogChunkRefused(logger, uploadId, request.ChunkNumber, refused.Message);
-            return refused;
-        }
-
+    private async Task<Outcome<ChunkReceipt>> RecordWholeAsync(string userId, Guid uploadId, ChunkRequest request, DateTime startedAt, byte[] hash, CancellationToken cancellationToken)
+    {
         var contentRefusal = await assembler.CheckContentAsync(userId, uploadId, request.FileName, cancellationToken);
-        var sha256 = Convert.ToHexStringLower(written.Sha256!);
+        var sha256 = Convert.ToHexStringLower(hash);
         var outcome = await ledger.CreateWholeAsync(uploadId, userId, request, startedAt, sha256, contentRefusal,
             usage => admission.CheckUsage(request, usage), cancellationToken);
         if (outcome.Value?.Id != uploadId || contentRefusal is not null) await store.DeleteAsync(userId, uploadId, CancellationToken.None);
@@ -148,9 +160,11 @@ public sealed partial class UploadReceiver(
         var request = chunk.Request;
         var fence = new ChunkLeaseFence(ledger, clock, options.Value, upload.Id, request.ChunkNumber, claim);
         ChunkWrite written;
+        Rejection? refused;
         try
         {
             written = await store.WriteChunkAsync(userId, upload.Id, request.Offset, request.Length, chunk.Body, fence, chunk.Checksum is not null, cancellationToken);
+            refused = Check(written, chunk) ?? await CheckEndAsync(chunk, cancellationToken);
         }
         catch (ChunkClaimLostException)
         {
@@ -163,7 +177,6 @@ public sealed partial class UploadReceiver(
             throw;
         }
 
-        var refused = Check(written, chunk) ?? await CheckEndAsync(chunk, cancellationToken);
         if (refused is not null)
         {
             await AbandonAsync(userId, upload.Id, created, request.ChunkNumber, claim);

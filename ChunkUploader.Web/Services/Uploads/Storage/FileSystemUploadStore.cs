@@ -59,22 +59,30 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         }
     }
 
-    public async Task<ChunkWrite> WriteFinishedAsync(string ownerId, Guid uploadId, long length, Stream body, CancellationToken cancellationToken)
+    public async Task<HeldWrite> WriteFinishedAsync(string ownerId, Guid uploadId, long length, Stream body, CancellationToken cancellationToken)
     {
         var finished = paths.FinishedFile(ownerId, uploadId);
         var directory = Path.GetDirectoryName(finished)!;
         var created = CreateDirectories(directory);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        ChunkWrite written;
-        using (var file = File.OpenHandle(finished, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous))
-            written = await CopyAsync(body, file, 0, length, fence: null, sha, cancellationToken);
-        if (_durable && written.Carried == length)
+        // Opened shared, so it carries a shared lock until the caller lets go: the sweep's exclusive open fails meanwhile.
+        var file = File.OpenHandle(finished, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
+        try
         {
-            // The file's bytes were flushed by the copy; its name must be durable too before its record is written.
-            DirectorySync.Flush(directory);
-            foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+            var written = await CopyAsync(body, file, 0, length, fence: null, sha, cancellationToken);
+            if (_durable && written.Carried == length)
+            {
+                // The file's bytes were flushed by the copy; its name must be durable too before its record is written.
+                DirectorySync.Flush(directory);
+                foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+            }
+            return new HeldWrite(written, file);
         }
-        return written;
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Copies exactly <paramref name="length"/> bytes of <paramref name="body"/> to <paramref name="offset"/>, flushing them when durable.</summary>
@@ -174,13 +182,30 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
                 yield return new StoredItem(StoredItemKind.Finished, id, File.GetLastWriteTimeUtc(file), file);
     }
 
-    public Task DeleteItemAsync(StoredItem item, CancellationToken cancellationToken)
+    public async Task<bool> DeleteItemAsync(StoredItem item, Func<CancellationToken, Task<bool>> stillUnowned, CancellationToken cancellationToken)
     {
         // The key came from this store's own listing, but it is still checked: nothing outside the root is ever deleted.
         var path = paths.Inside(item.Key);
-        if (item.Kind == StoredItemKind.Receiving) DeleteDirectory(path);
-        else File.Delete(path);
-        return Task.CompletedTask;
+        if (item.Kind == StoredItemKind.Receiving)
+        {
+            if (!await stillUnowned(cancellationToken)) return false;
+            DeleteDirectory(path);
+            return true;
+        }
+
+        try
+        {
+            // Exclusive: fails while a request still writes the file (or anyone reads it), whose record may yet come.
+            // Once held, no writer is left that could record it: its name is a fresh id that no request opens again.
+            using (File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.None))
+                if (!await stillUnowned(cancellationToken)) return false;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        File.Delete(path);
+        return true;
     }
 
     public long? AvailableBytes()

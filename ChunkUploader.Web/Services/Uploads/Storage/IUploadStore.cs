@@ -20,9 +20,11 @@ public interface IUploadStore
     /// <summary>
     /// Stores a file that arrives whole in one request directly as its finished file, hashing it on the way; durable
     /// before it returns, because its record is written next. Reads at most one byte past <paramref name="length"/>.
-    /// A file left by a request that failed midway has no record, and the orphan sweep removes it.
+    /// The file is held until the result is disposed, which its writer does once its record is written (or it is
+    /// deleted): the orphan sweep never takes a file still held, however long its body took to arrive. A file left
+    /// by a request that failed midway has no record, and the sweep removes it.
     /// </summary>
-    Task<ChunkWrite> WriteFinishedAsync(string ownerId, Guid uploadId, long length, Stream body, CancellationToken cancellationToken);
+    Task<HeldWrite> WriteFinishedAsync(string ownerId, Guid uploadId, long length, Stream body, CancellationToken cancellationToken);
 
     /// <summary>Turns the received bytes into the finished file in one step. Idempotent: a repeat after a crash finds it done.</summary>
     /// <returns>Whether the finished file is in place.</returns>
@@ -43,8 +45,12 @@ public interface IUploadStore
     /// <summary>Stored items last written before <paramref name="olderThan"/>, for the orphan sweep.</summary>
     IAsyncEnumerable<StoredItem> ListAsync(DateTime olderThan, CancellationToken cancellationToken);
 
-    /// <summary>Deletes one item found by <see cref="ListAsync"/>.</summary>
-    Task DeleteItemAsync(StoredItem item, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes one item found by <see cref="ListAsync"/> unless a writer still holds it, asking
+    /// <paramref name="stillUnowned"/> once the item is held here, so that a record written meanwhile saves it.
+    /// </summary>
+    /// <returns>Whether the item was deleted.</returns>
+    Task<bool> DeleteItemAsync(StoredItem item, Func<CancellationToken, Task<bool>> stillUnowned, CancellationToken cancellationToken);
 
     /// <summary>Bytes still free where new uploads go; null when the store cannot tell.</summary>
     long? AvailableBytes();
@@ -71,6 +77,14 @@ public enum ChunkWriteStatus
 /// <param name="Carried">Bytes the body carried, capped at the expected length plus one.</param>
 /// <param name="Sha256">The SHA-256 of the bytes carried, when asked for.</param>
 public sealed record ChunkWrite(ChunkWriteStatus Status, long Carried, byte[]? Sha256);
+
+/// <summary>A write whose file stays held, and so out of the orphan sweep's reach, until this is disposed.</summary>
+public sealed class HeldWrite(ChunkWrite written, IDisposable hold) : IDisposable
+{
+    public ChunkWrite Written { get; } = written;
+
+    public void Dispose() => hold.Dispose();
+}
 
 /// <summary>Awaited before every write of a chunk: throws <see cref="ChunkClaimLostException"/> once the writer no longer holds the chunk.</summary>
 public interface IChunkFence
