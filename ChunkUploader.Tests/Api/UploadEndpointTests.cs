@@ -45,6 +45,34 @@ public sealed class UploadEndpointTests
     }
 
     [TestMethod]
+    public async Task Chunks_sent_while_Resumable_js_was_still_counting_them_are_taken_or_sent_again_and_the_file_completes_byte_identical()
+    {
+        using var session = await App.NewSessionAsync();
+        var exact = TestFile.Random(8 * 1024, 1024, "eight-chunks.bin");
+        var uneven = TestFile.Random(8 * 1024 + 100, 1024, "eight-and-a-bit.bin");
+
+        // Chunks 1 and 2 of a file whose chunks are the same under either rule: taken at once.
+        foreach (var number in new[] { 1, 2 })
+        {
+            using var early = await session.SendChunkAsync(exact, number, tamper: p => p["resumableTotalChunks"] = number.ToString());
+            Assert.AreEqual(HttpStatusCode.OK, early.StatusCode, await early.Content.ReadAsStringAsync());
+        }
+        // A file the two rules cut differently: its probe and chunk are answered "not yet", and nothing is stored.
+        using (var probe = await session.ProbeAsync(uneven, 1, p => p["resumableTotalChunks"] = "1"))
+            Assert.AreEqual(HttpStatusCode.ServiceUnavailable, probe.StatusCode);
+        using (var early = await session.SendChunkAsync(uneven, 1, tamper: p => p["resumableTotalChunks"] = "1"))
+        {
+            Assert.AreEqual(HttpStatusCode.ServiceUnavailable, early.StatusCode);
+            Assert.AreEqual(TimeSpan.FromSeconds(1), early.Headers.RetryAfter?.Delta);
+            StringAssert.Contains(await early.Content.ReadAsStringAsync(), "still counting");
+        }
+        Assert.AreEqual(1, (await session.UploadsAsync()).GetProperty("totalCount").GetInt32(), "only the first file was started");
+
+        await AssertStoredAsync(session, SingleCompletion(await session.UploadAsync(exact, exact.Numbers.Skip(2))), exact);
+        await AssertStoredAsync(session, SingleCompletion(await session.UploadAsync(uneven)), uneven);
+    }
+
+    [TestMethod]
     public async Task Chunks_out_of_order_assemble_correctly()
     {
         using var session = await App.NewSessionAsync();

@@ -57,7 +57,7 @@ public sealed class UploadRejectionTests
 
         foreach (var response in new[] { probe, post })
         {
-            Assert.AreEqual(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.AreEqual(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             StringAssert.Contains(await response.Content.ReadAsStringAsync(), "the largest file accepted is 512 MiB");
         }
         await AssertNothingStoredAsync(session);

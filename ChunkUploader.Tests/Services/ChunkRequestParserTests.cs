@@ -66,9 +66,9 @@ public sealed class ChunkRequestParserTests
     [DataRow("resumableChunkNumber", "", "resumableChunkNumber is missing.")]
     [DataRow("resumableChunkNumber", "1e3", "resumableChunkNumber must be a whole number, not '1e3'.")]
     [DataRow("resumableChunkNumber", "10", "resumableChunkNumber 10 is outside 1..9.")]
-    [DataRow("resumableTotalSize", "99999999999", "The file is 93.1 GiB; the largest file accepted is 976.6 KiB.")]
     [DataRow("resumableChunkSize", "512", "resumableChunkSize 512 is outside the accepted range of 1024 to 4096 bytes.")]
-    [DataRow("resumableTotalChunks", "8", "resumableTotalChunks 8 does not fit a file of 10000 bytes in chunks of 1024 bytes (expected 9, or 10 with forceChunkSize).")]
+    [DataRow("resumableTotalChunks", "11", "resumableTotalChunks 11 does not fit a file of 10000 bytes in chunks of 1024 bytes (expected 9, or 10 with forceChunkSize).")]
+    [DataRow("resumableTotalChunks", "2", "resumableTotalChunks 2 does not fit a file of 10000 bytes in chunks of 1024 bytes (expected 9, or 10 with forceChunkSize).")]
     [DataRow("resumableCurrentChunkSize", "1000", "resumableCurrentChunkSize 1000 is wrong: chunk 3 of this file is 1024 bytes.")]
     [DataRow("resumableFilename", " ", "resumableFilename is missing.")]
     [DataRow("resumableIdentifier", "a\nb", "resumableIdentifier contains control characters.")]
@@ -121,6 +121,36 @@ public sealed class ChunkRequestParserTests
         var outcome = Parse(p => p[name] = value);
 
         Assert.AreEqual(message, outcome.Rejection?.Message);
+    }
+
+    [TestMethod]
+    public void A_count_still_being_made_is_taken_when_both_cutting_rules_give_the_same_chunks()
+    {
+        // 10,240 bytes in 1024-byte chunks: 10 chunks whether or not the client forces the chunk size.
+        var request = Parse(p => { p["resumableTotalSize"] = "10240"; p["resumableTotalChunks"] = "3"; p["resumableChunkNumber"] = "3"; }).Value!;
+
+        Assert.AreEqual(10, request.Layout.ChunkCount);
+        Assert.AreEqual(1024, request.Length);
+    }
+
+    [TestMethod]
+    public void A_count_still_being_made_is_sent_again_when_the_cutting_rule_is_not_yet_known()
+    {
+        var outcome = Parse(p => p["resumableTotalChunks"] = "3");
+
+        Assert.AreEqual(503, outcome.Rejection?.StatusCode);
+        Assert.AreEqual(TimeSpan.FromSeconds(1), outcome.Rejection!.RetryAfter);
+        Assert.AreEqual("resumableTotalChunks 3 is short of this file's 9 chunks (10 with forceChunkSize): the client was still counting them, " +
+                        "so which rule it cuts by is not known yet. Send it again.", outcome.Rejection.Message);
+    }
+
+    [TestMethod]
+    public void A_file_over_the_maximum_size_is_413_naming_both_sizes()
+    {
+        var outcome = Parse(p => p["resumableTotalSize"] = "99999999999");
+
+        Assert.AreEqual(413, outcome.Rejection?.StatusCode);
+        Assert.AreEqual("The file is 93.1 GiB; the largest file accepted is 976.6 KiB.", outcome.Rejection!.Message);
     }
 
     [TestMethod]

@@ -30,7 +30,7 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
         if (ExtensionAllowed(fileName) is { } r10) return r10;
         if (ChunkSizeWithinLimits(chunkSize) is { } r11) return r11;
         if (TotalSizeWithinLimit(totalSize) is { } r12) return r12;
-        if (LayoutFromTotalChunks(totalSize, chunkSize, totalChunks, out var layout) is { } r13) return r13;
+        if (LayoutFromTotalChunks(totalSize, chunkSize, totalChunks, chunkNumber, out var layout) is { } r13) return r13;
         if (ChunkNumberInRange(chunkNumber, layout) is { } r14) return r14;
         if (CurrentChunkSizeMatches((int)chunkNumber, currentChunkSize, layout) is { } r15) return r15;
 
@@ -104,15 +104,22 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
 
     private Rejection? TotalSizeWithinLimit(long totalSize) =>
         totalSize > _limits.MaxFileSize
-            ? Rejection.BadRequest($"The file is {ByteSize.Format(totalSize)}; the largest file accepted is {ByteSize.Format(_limits.MaxFileSize)}.")
+            ? Rejection.TooLarge($"The file is {ByteSize.Format(totalSize)}; the largest file accepted is {ByteSize.Format(_limits.MaxFileSize)}.")
             : null;
 
-    private static Rejection? LayoutFromTotalChunks(long totalSize, long chunkSize, long totalChunks, out ChunkLayout layout)
+    private static Rejection? LayoutFromTotalChunks(long totalSize, long chunkSize, long totalChunks, long chunkNumber, out ChunkLayout layout)
     {
         var match = ChunkLayout.FromClientCount(totalSize, chunkSize, totalChunks);
         layout = match ?? new ChunkLayout(totalSize, chunkSize, ForceChunkSize: false);
         if (match is not null) return null;
         var forced = layout with { ForceChunkSize = true };
+        // Resumable.js 1.1.0 makes a file's chunks one timer at a time, and a request sent meanwhile carries the count
+        // made so far: short of the whole, but never short of its own chunk.
+        if (chunkNumber >= 1 && chunkNumber <= totalChunks && totalChunks < layout.ChunkCount)
+            return layout.ChunkCount == forced.ChunkCount
+                ? null
+                : Rejection.Busy($"{P.TotalChunks} {totalChunks} is short of this file's {layout.ChunkCount} chunks ({forced.ChunkCount} with forceChunkSize): " +
+                                 "the client was still counting them, so which rule it cuts by is not known yet. Send it again.", TimeSpan.FromSeconds(1));
         var expected = layout.ChunkCount == forced.ChunkCount
             ? $"{layout.ChunkCount}"
             : $"{layout.ChunkCount}, or {forced.ChunkCount} with forceChunkSize";
