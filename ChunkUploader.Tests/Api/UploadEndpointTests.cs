@@ -226,20 +226,22 @@ public sealed class UploadEndpointTests
     }
 
     /// <summary>Checks the record and the stored file against the source, and that the chunk directory is gone.</summary>
-    public static async Task<JsonElement> AssertStoredAsync(ApiSession session, Guid id, TestFile file)
+    /// <summary>The upload is complete, its recorded and stored SHA-256 are the file's, and nothing else is left; on <paramref name="app"/>, the shared app by default.</summary>
+    public static async Task<JsonElement> AssertStoredAsync(ApiSession session, Guid id, TestFile file, AppFixture? app = null)
     {
+        app ??= App;
         var record = await session.WaitForHashAsync(id);
         Assert.AreEqual("Complete", record.GetProperty("status").GetString());
         Assert.AreEqual(file.Size, record.GetProperty("totalSize").GetInt64());
         Assert.AreEqual(file.ChunkCount, record.GetProperty("chunksReceived").GetInt32());
         Assert.AreEqual(file.Sha256, record.GetProperty("sha256").GetString(), "recorded SHA-256");
 
-        var stored = App.StoredFile(session.User.Id, id);
+        var stored = app.StoredFile(session.User.Id, id);
         Assert.IsTrue(File.Exists(stored), $"finished file at {stored}");
         await using (var stream = File.OpenRead(stored))
             Assert.AreEqual(file.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), "stored bytes");
-        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, id)), "chunk directory removed");
-        await App.AssertOneRecordPerFileAsync(session.User.Id);
+        Assert.IsFalse(Directory.Exists(app.ChunkDirectory(session.User.Id, id)), "chunk directory removed");
+        await app.AssertOneRecordPerFileAsync(session.User.Id);
         return record;
     }
 

@@ -162,10 +162,13 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
 
     /// <summary>Where the storage layout the README documents puts a user's chunks (or one upload's, given its id).</summary>
     public string ChunkDirectory(string userId, Guid? uploadId = null) =>
-        uploadId is { } id ? Path.Combine(StorageRoot, "chunks", userId.ToLowerInvariant(), id.ToString("N")) : Path.Combine(StorageRoot, "chunks", userId.ToLowerInvariant());
+        uploadId is { } id ? Path.Combine(UploadsRoot, "chunks", userId.ToLowerInvariant(), id.ToString("N")) : Path.Combine(UploadsRoot, "chunks", userId.ToLowerInvariant());
 
     /// <summary>Where the storage layout the README documents puts a finished file.</summary>
-    public string StoredFile(string userId, Guid uploadId) => Path.Combine(StorageRoot, "files", userId.ToLowerInvariant(), uploadId.ToString("N"));
+    public string StoredFile(string userId, Guid uploadId) => Path.Combine(UploadsRoot, "files", userId.ToLowerInvariant(), uploadId.ToString("N"));
+
+    /// <summary>Where the app keeps uploads: the storage root, unless the fixture's settings moved it (the database stays in the storage root).</summary>
+    private string UploadsRoot => _settings.GetValueOrDefault("Storage:Root") ?? StorageRoot;
 
     /// <summary>
     /// The completed-file invariant for one user: no two live or complete records of one file, every complete upload's

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Claims;
 using ChunkUploader.Web.Filters;
 using ChunkUploader.Web.Services.Uploads;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -78,6 +79,13 @@ public sealed partial class UploadController(
             if (receipt.Rejection is { } refused) return Refuse(refused);
             return Ok(receipt.Value);
         }
+        catch (StorageFailedException failure)
+        {
+            LogStorageFailed(logger, failure.Full, failure.InnerException!);
+            return Refuse(failure.Full
+                ? Rejection.InsufficientStorage("The server's storage is full, so this chunk was not stored; the chunks it already has are kept, and the upload can go on once space is freed.")
+                : Rejection.Busy("The server could not store this chunk (a storage error on its side); send it again shortly.", TimeSpan.FromSeconds(30)));
+        }
         catch (Exception exception) when (aborted.IsCancellationRequested && exception is OperationCanceledException or IOException)
         {
             // The client went away mid-chunk; the partial bytes are unrecorded and will be sent again.
@@ -109,6 +117,9 @@ public sealed partial class UploadController(
         refusals.Refused(SignedInUserId, Request.Method, rejection.StatusCode, rejection.Message);
         return rejection.ToResult(Response);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage failed while receiving a chunk (volume full: {Full})")]
+    private static partial void LogStorageFailed(ILogger logger, bool full, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Client aborted a chunk on {Path}")]
     private static partial void LogAborted(ILogger logger, string path);

@@ -27,15 +27,19 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
 
     public Task BeginAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
     {
-        var directory = paths.ChunkDirectory(ownerId, uploadId);
-        var created = CreateDirectories(directory);
-        File.Create(Path.Combine(directory, "data.part")).Dispose();
-        if (_durable)
+        OnVolume(() =>
         {
-            DirectorySync.Flush(directory);
-            // Every directory this call created must itself be named durably in its parent.
-            foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
-        }
+            var directory = paths.ChunkDirectory(ownerId, uploadId);
+            var created = CreateDirectories(directory);
+            File.Create(Path.Combine(directory, "data.part")).Dispose();
+            if (_durable)
+            {
+                DirectorySync.Flush(directory);
+                // Every directory this call created must itself be named durably in its parent.
+                foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+            }
+            return true;
+        });
         return Task.CompletedTask;
     }
 
@@ -63,18 +67,22 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
     {
         var finished = paths.FinishedFile(ownerId, uploadId);
         var directory = Path.GetDirectoryName(finished)!;
-        var created = CreateDirectories(directory);
+        var created = OnVolume(() => CreateDirectories(directory));
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // Opened shared, so it carries a shared lock until the caller lets go: the sweep's exclusive open fails meanwhile.
-        var file = File.OpenHandle(finished, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous);
+        var file = OnVolume(() => File.OpenHandle(finished, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous));
         try
         {
             var written = await CopyAsync(body, file, 0, length, fence: null, sha, cancellationToken);
             if (_durable && written.Carried == length)
             {
                 // The file's bytes were flushed by the copy; its name must be durable too before its record is written.
-                DirectorySync.Flush(directory);
-                foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+                OnVolume(() =>
+                {
+                    DirectorySync.Flush(directory);
+                    foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
+                    return true;
+                });
             }
             return new HeldWrite(written, file);
         }
@@ -104,12 +112,19 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
                 if (carried + filled > length) return new ChunkWrite(ChunkWriteStatus.Written, length + 1, null);
 
                 if (fence is not null) await fence.EnsureHeldAsync(cancellationToken);
-                await RandomAccess.WriteAsync(file, buffer.AsMemory(0, filled), offset + carried, cancellationToken);
+                try
+                {
+                    await RandomAccess.WriteAsync(file, buffer.AsMemory(0, filled), offset + carried, cancellationToken);
+                }
+                catch (IOException failure)
+                {
+                    throw new StorageFailedException(failure);
+                }
                 sha?.AppendData(buffer, 0, filled);
                 carried += filled;
                 if (filled < want) break;
             }
-            if (_durable && carried == length) RandomAccess.FlushToDisk(file);
+            if (_durable && carried == length) OnVolume(() => { RandomAccess.FlushToDisk(file); return true; });
             return new ChunkWrite(ChunkWriteStatus.Written, carried, sha?.GetHashAndReset());
         }
         finally
@@ -118,7 +133,7 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         }
     }
 
-    public Task<bool> CompleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
+    public Task<bool> CompleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken) => Task.FromResult(OnVolume(() =>
     {
         var partial = paths.PartialFile(ownerId, uploadId);
         var finished = paths.FinishedFile(ownerId, uploadId);
@@ -134,8 +149,8 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
             }
         }
         DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId));
-        return Task.FromResult(File.Exists(finished));
-    }
+        return File.Exists(finished);
+    }));
 
     public Task AbortAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
     {
@@ -213,6 +228,19 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         // Asked before every new file: create the root only the first time, not with a failing mkdir each time.
         if (!Directory.Exists(paths.Root)) Directory.CreateDirectory(paths.Root);
         return new DriveInfo(paths.Root).AvailableFreeSpace;
+    }
+
+    /// <summary>Runs a step that only touches the volume, so that its I/O errors are the volume's, not the request's.</summary>
+    private static T OnVolume<T>(Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (IOException failure)
+        {
+            throw new StorageFailedException(failure);
+        }
     }
 
     /// <summary>Entries two levels down (owner, then upload) under <paramref name="root"/>.</summary>
