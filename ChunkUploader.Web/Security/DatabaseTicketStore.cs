@@ -20,6 +20,9 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
 {
     public static readonly TimeSpan RecentReadLifetime = TimeSpan.FromSeconds(5);
 
+    /// <summary>Counts sessions ended or changed here; a read that saw it move while it ran does not keep what it read.</summary>
+    private long _changes;
+
     public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
 
     public async Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken)
@@ -54,7 +57,7 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
         // An update, never an insert: a session signed out meanwhile must stay gone.
         await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.Id == key)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Ticket, bytes).SetProperty(x => x.ExpiresAt, expiresAt).SetProperty(x => x.UpdatedAt, now), cancellationToken);
-        cache.Remove(CacheKey(key));
+        Forget(key);
     }
 
     public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, CancellationToken.None);
@@ -64,10 +67,16 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
         if (key.Length != UserSession.IdLength) return null;
         if (!cache.TryGetValue(CacheKey(key), out UserSession? session))
         {
+            var changes = Interlocked.Read(ref _changes);
             await using var scope = scopes.CreateAsyncScope();
             session = await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.AsNoTracking()
                 .SingleOrDefaultAsync(s => s.Id == key, cancellationToken);
-            if (session is not null) cache.Set(CacheKey(key), session, RecentReadLifetime);
+            if (session is not null)
+            {
+                cache.Set(CacheKey(key), session, RecentReadLifetime);
+                // A session ended while this read ran: the read may have remembered it after the end forgot it.
+                if (Interlocked.Read(ref _changes) != changes) cache.Remove(CacheKey(key));
+            }
         }
         if (session is null || session.ExpiresAt < clock.GetUtcNow().UtcDateTime) return null;
         return TicketSerializer.Default.Deserialize(session.Ticket);
@@ -80,8 +89,7 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
         cache.Remove(CacheKey(key));
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.Id == key).ExecuteDeleteAsync(cancellationToken);
-        // Again after the delete: a read that raced it may have remembered the session meanwhile.
-        cache.Remove(CacheKey(key));
+        Forget(key);
     }
 
     /// <summary>
@@ -94,8 +102,15 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
         var sessions = scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.Where(s => s.UserId == userId);
         var keys = await sessions.Select(s => s.Id).ToListAsync(cancellationToken);
         var removed = await sessions.ExecuteDeleteAsync(cancellationToken);
-        foreach (var key in keys) cache.Remove(CacheKey(key));
+        foreach (var key in keys) Forget(key);
         return removed;
+    }
+
+    /// <summary>After the database changed: forget the session, and make any read still running forget it too.</summary>
+    private void Forget(string key)
+    {
+        Interlocked.Increment(ref _changes);
+        cache.Remove(CacheKey(key));
     }
 
     private static string CacheKey(string key) => "session:" + key;
