@@ -116,12 +116,17 @@ public sealed class ProductionHttpsTests
     }
 
     [TestMethod]
-    public async Task With_registration_closed_the_register_page_and_its_post_answer_404()
+    [DataRow("Identity/Account/Register")]
+    [DataRow("Identity/Account/Register/")]
+    [DataRow("identity/account/REGISTER/")]
+    [DataRow("Identity/Account/RegisterConfirmation/?email=intruder@test.local")]
+    [DataRow("Identity/Account/ExternalLogin/")]
+    public async Task With_registration_closed_the_register_page_and_its_post_answer_404(string address)
     {
         using var client = _host.CreateHttpsClient();
 
-        using var page = await client.GetAsync("Identity/Account/Register");
-        using var post = await client.PostAsync("Identity/Account/Register", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var page = await client.GetAsync(address);
+        using var post = await client.PostAsync(address, new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Input.Email"] = "intruder@test.local",
             ["Input.Password"] = "Test-Pass-1234!",

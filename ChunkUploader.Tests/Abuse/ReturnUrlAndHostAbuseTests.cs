@@ -47,6 +47,36 @@ public sealed class ReturnUrlAndHostAbuseTests
     }
 
     [TestMethod]
+    [DataRow(1025, 10, "value count limit", DisplayName = "1,025 fields")]
+    [DataRow(1, 3000, "key length", DisplayName = "a field name of 3,000 characters")]
+    public async Task An_account_form_too_big_to_read_gets_400_naming_why(int fields, int keyLength, string message)
+    {
+        using var client = App.CreateAnonymousClient();
+        var body = string.Join("&", Enumerable.Range(0, fields).Select(i => new string('k', keyLength) + i + "="));
+        using var content = new StringContent(body, System.Text.Encoding.ASCII, "application/x-www-form-urlencoded");
+
+        using var login = await client.PostAsync("Identity/Account/Login", content);
+
+        Assert.AreEqual(HttpStatusCode.BadRequest, login.StatusCode);
+        var text = await login.Content.ReadAsStringAsync();
+        StringAssert.Contains(text, "The form could not be read");
+        StringAssert.Contains(text, message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [TestMethod]
+    public async Task An_account_form_sent_as_multipart_gets_415_so_a_foreign_return_url_cannot_slip_through()
+    {
+        using var session = await App.NewSessionAsync();
+        var token = AppFixture.FormToken(await session.Client.GetStringAsync("Uploads"));
+        using var form = new MultipartFormDataContent { { new StringContent(token), "__RequestVerificationToken" }, { new StringContent("https://elsewhere.example/"), "returnUrl" } };
+
+        using var signOut = await session.Client.PostAsync("Identity/Account/Logout", form);
+
+        Assert.AreEqual(HttpStatusCode.UnsupportedMediaType, signOut.StatusCode);
+        StringAssert.Contains(await signOut.Content.ReadAsStringAsync(), "application/x-www-form-urlencoded");
+    }
+
+    [TestMethod]
     public async Task A_local_return_url_is_kept()
     {
         var user = await App.CreateUserAsync();

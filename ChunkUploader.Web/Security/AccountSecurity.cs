@@ -55,12 +55,16 @@ public static class AccountSecurity
         return services;
     }
 
-    /// <summary>Answers 404 on the registration pages when registration is closed, before Identity's page sees the request.</summary>
+    /// <summary>
+    /// Answers 404 on the registration pages when registration is closed, before Identity's page sees the request.
+    /// Routing also takes a page's path with a trailing slash, so the path is compared without one.
+    /// </summary>
     public static IApplicationBuilder UseClosedRegistration(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
             var closed = !context.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.AllowRegistration;
-            if (closed && RegistrationPages.Any(page => context.Request.Path.Equals(page, StringComparison.OrdinalIgnoreCase)))
+            var path = new PathString(context.Request.Path.Value?.TrimEnd('/'));
+            if (closed && RegistrationPages.Any(page => path.Equals(page, StringComparison.OrdinalIgnoreCase)))
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 context.Response.ContentType = "text/plain; charset=utf-8";

@@ -8,7 +8,7 @@ namespace ChunkUploader.Web.Security;
 /// form posts. Identity's pages pass it to <c>LocalRedirect</c>, which throws (a 500) on a foreign URL; an open
 /// redirect would be worse. Going home is what a user who followed such a link expects.
 /// </summary>
-public static class LocalReturnUrls
+public static partial class LocalReturnUrls
 {
     private const string Home = "/";
     private static readonly PathString AccountPages = "/Identity";
@@ -20,15 +20,38 @@ public static class LocalReturnUrls
             if (Sanitised(request.Query) is { } query)
                 request.QueryString = QueryString.Create(query);
             // Only the small account forms are read here; a chunk upload's body is never buffered.
-            if (request.Path.StartsWithSegments(AccountPages) && request.HasFormContentType
-                && request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
+            if (request.Path.StartsWithSegments(AccountPages) && request.HasFormContentType)
             {
-                var form = await request.ReadFormAsync(context.RequestAborted);
+                // The account forms are url-encoded; a multipart post would carry its return URL past this check.
+                if (!request.ContentType!.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
+                {
+                    await RefuseAsync(context.Response, StatusCodes.Status415UnsupportedMediaType, "The account forms are sent as application/x-www-form-urlencoded.");
+                    return;
+                }
+                IFormCollection form;
+                try
+                {
+                    form = await request.ReadFormAsync(context.RequestAborted);
+                }
+                catch (InvalidDataException exception)
+                {
+                    await RefuseAsync(context.Response, StatusCodes.Status400BadRequest, $"The form could not be read: {exception.Message}");
+                    return;
+                }
                 if (Sanitised(form) is { } fields)
                     context.Features.Set<IFormFeature>(new FormFeature(new FormCollection(fields)));
             }
             await next(context);
         });
+
+    private static Task RefuseAsync(HttpResponse response, int status, string message)
+    {
+        LogRefused(response.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalReturnUrls)),
+            response.HttpContext.Request.Path, status, message);
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync(message, response.HttpContext.RequestAborted);
+    }
 
     /// <summary>True for a path on this site: "/x" or "~/x", but not "//host" or "/\host" (which browsers treat as another host).</summary>
     public static bool IsLocal(string? url)
@@ -50,6 +73,9 @@ public static class LocalReturnUrls
             p => IsReturnUrl(p.Key) ? new StringValues(p.Value.Select(v => IsLocal(v) ? v : Home).ToArray()) : p.Value,
             StringComparer.OrdinalIgnoreCase);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused an account form post to {Path} with {StatusCode}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string path, int statusCode, string reason);
 
     private static bool IsReturnUrl(string key) => key.Equals("returnUrl", StringComparison.OrdinalIgnoreCase);
 }
