@@ -77,6 +77,7 @@ public sealed class AdminCommandTests
             (["admin", "add", "not-an-email"], 2, "is not an email address"),
             (["admin", "add", "x@ops.test", "--sudo"], 2, "Unknown or incomplete command"),
             (["admin", "add", "nobody@ops.test"], 1, "No account has the email nobody@ops.test"),
+            (["admin", "add", "only-admin@ops.test", "--create"], 1, "already has an account"),
             (["admin", "remove", "nobody@ops.test"], 1, "No account has the email"),
             (["admin", "remove", "only-admin@ops.test"], 1, "last admin"),
             (["user", "freeze", "only-admin@ops.test"], 2, "Unknown or incomplete command"),

@@ -131,6 +131,53 @@ public sealed class AdminUsersPageTests
     }
 
     [TestMethod]
+    public async Task Locking_a_user_already_locked_out_for_wrong_passwords_locks_them_until_unlocked_and_ends_their_sessions()
+    {
+        using var admin = await App.NewSessionAsync(admin: true);
+        using var owner = await App.NewSessionAsync();
+        // What five wrong passwords leave: locked out for a while, the sessions still open.
+        await using (var scope = App.Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().Users.Where(u => u.Id == owner.User.Id)
+                .ExecuteUpdateAsync(set => set.SetProperty(u => u.LockoutEnd, DateTimeOffset.UtcNow.AddMinutes(15)));
+        var html = await PageAsync(admin, owner.User);
+        var row = Row(html, owner.User);
+
+        using var locked = await admin.Client.PostAsync($"Admin/Users/{owner.User.Id}/lock", Form(LoginForm.Token(html)));
+        using var probe = await owner.ProbeAsync(TestFile.Random(1000, 1024), 1);
+
+        StringAssert.Contains(row, "data-state=\"locked-out\"");
+        StringAssert.Contains(row, $"/Admin/Users/{owner.User.Id}/lock", "a temporary lockout can still be made a lock");
+        Assert.AreEqual(HttpStatusCode.Redirect, locked.StatusCode);
+        Assert.IsGreaterThan(DateTimeOffset.UtcNow.AddYears(100), (await LockoutEndAsync(owner.User))!.Value, "locked until unlocked");
+        Assert.AreEqual(HttpStatusCode.Unauthorized, probe.StatusCode);
+        Assert.AreEqual(0, await SessionsAsync(owner.User));
+        StringAssert.Contains(Row(await PageAsync(admin, owner.User), owner.User), "data-state=\"locked\"");
+    }
+
+    [TestMethod]
+    public async Task Removing_an_admin_ends_their_sessions_so_the_admin_pages_close_to_them_at_once()
+    {
+        using var keeper = await App.NewSessionAsync(admin: true);
+        using var leaving = await App.NewSessionAsync(admin: true);
+        using (var before = await leaving.Client.GetAsync("Admin/Users")) Assert.AreEqual(HttpStatusCode.OK, before.StatusCode);
+
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<ChunkUploader.Web.Services.Accounts.UserAccounts>();
+            var change = await accounts.DemoteAsync((await accounts.FindByIdAsync(leaving.User.Id))!, keeper.User.Email, CancellationToken.None);
+            Assert.IsTrue(change.Succeeded, change.Message);
+            StringAssert.Contains(change.Message, "1 session(s) ended");
+        }
+        using var after = await leaving.Client.GetAsync("Admin/Users");
+        using var signedInAgain = await App.SignInAsync(leaving.User);
+        using var asUser = await signedInAgain.Client.GetAsync("Admin/Users");
+
+        Assert.AreEqual(HttpStatusCode.Redirect, after.StatusCode, "the session that carried the Admin role is over");
+        Assert.AreEqual(1, await SessionsAsync(leaving.User), "only the new sign-in's session is left");
+        Assert.AreEqual(HttpStatusCode.Forbidden, asUser.StatusCode);
+    }
+
+    [TestMethod]
     public async Task Changes_without_the_antiforgery_token_or_for_an_unknown_user_are_refused()
     {
         using var admin = await App.NewSessionAsync(admin: true);

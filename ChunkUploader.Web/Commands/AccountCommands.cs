@@ -21,7 +21,8 @@ public static class AccountCommands
                 context.Out.WriteLine(created.Message);
                 user = (await accounts.FindByEmailAsync(email))!;
             }
-            else if (create) context.Out.WriteLine($"{email} already has an account; its password is unchanged.");
+            // Whoever registered that address would otherwise become admin: --create makes a new account, nothing else.
+            else if (create) return context.Fail($"{email} already has an account, which --create does not take over. If it is theirs, run `admin add {email}`.");
 
             var promoted = await accounts.PromoteAsync(user, AuditLog.CommandLineActor, context.CancellationToken);
             if (!promoted.Succeeded) return context.Fail(promoted.Message);

@@ -56,9 +56,12 @@ public sealed class UserAccounts(
         if ((await users.GetUsersInRoleAsync(Roles.Admin)).Count == 1)
             return AccountChange.Refused($"{user.Email} is the last admin; add another admin first.");
         var removed = await users.RemoveFromRoleAsync(user, Roles.Admin);
+        // Their sessions carry the Admin role until the next stamp check (30 minutes): end them, as a lock does.
+        if (removed.Succeeded) removed = await users.UpdateSecurityStampAsync(user);
         if (!removed.Succeeded) return Refused(removed);
-        await audit.RecordAsync(actor, "admin.remove", user.Email!, null, cancellationToken);
-        return AccountChange.Done($"{user.Email} is no longer an admin.");
+        var ended = await sessions.RemoveAllOfAsync(user.Id, cancellationToken);
+        await audit.RecordAsync(actor, "admin.remove", user.Email!, $"{ended} session(s) ended", cancellationToken);
+        return AccountChange.Done($"{user.Email} is no longer an admin; {ended} session(s) ended.");
     }
 
     public async Task<IReadOnlyList<IdentityUser>> AdminsAsync() =>
@@ -70,7 +73,8 @@ public sealed class UserAccounts(
     /// </summary>
     public async Task<AccountChange> LockAsync(IdentityUser user, string actor, CancellationToken cancellationToken)
     {
-        if (IsLocked(user)) return AccountChange.Done($"{user.Email} is already locked.");
+        // A lockout for wrong passwords ends by itself and leaves the sessions open: it is made a lock like any other.
+        if (IsLockedUntilUnlocked(user)) return AccountChange.Done($"{user.Email} is already locked.");
         var result = await users.SetLockoutEnabledAsync(user, true);
         if (result.Succeeded) result = await users.SetLockoutEndDateAsync(user, DateTimeOffset.MaxValue);
         if (result.Succeeded) result = await users.UpdateSecurityStampAsync(user);
@@ -91,6 +95,11 @@ public sealed class UserAccounts(
     }
 
     public bool IsLocked(IdentityUser user) => user.LockoutEnd is { } end && end > time.GetUtcNow();
+
+    /// <summary>Locked by an admin (until unlocked), not merely locked out for a while after wrong passwords.</summary>
+    public static bool IsLockedUntilUnlocked(DateTimeOffset? lockoutEnd) => lockoutEnd is { } end && end.Year > 9000;
+
+    private static bool IsLockedUntilUnlocked(IdentityUser user) => IsLockedUntilUnlocked(user.LockoutEnd);
 
     /// <summary>Sets the user's own quota, or with <see langword="null"/> returns them to the configured default.</summary>
     public async Task<AccountChange> SetQuotaAsync(IdentityUser user, long? quotaBytes, string actor, CancellationToken cancellationToken)
