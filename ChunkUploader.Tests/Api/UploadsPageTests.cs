@@ -51,6 +51,35 @@ public sealed class UploadsPageTests
     }
 
     [TestMethod]
+    public async Task Download_carries_a_validator_so_a_browser_resumes_it_only_while_the_file_is_the_same()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(50_000, 8192, "resumable.bin");
+        var id = UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
+
+        using var whole = await session.Client.GetAsync($"Uploads/{id}/download");
+        var tag = whole.Headers.ETag;
+        Assert.IsNotNull(tag, "an entity tag");
+        Assert.IsFalse(tag.IsWeak);
+        Assert.IsNotNull(whole.Content.Headers.LastModified, "a last-modified date");
+
+        HttpRequestMessage Resume(EntityTagHeaderValue ifRange)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"Uploads/{id}/download");
+            request.Headers.Range = new RangeHeaderValue(40_000, null);
+            request.Headers.IfRange = new RangeConditionHeaderValue(ifRange);
+            return request;
+        }
+        using var same = await session.Client.SendAsync(Resume(tag));
+        using var other = await session.Client.SendAsync(Resume(new EntityTagHeaderValue("\"something-else\"")));
+
+        Assert.AreEqual(HttpStatusCode.PartialContent, same.StatusCode);
+        CollectionAssert.AreEqual(file.Bytes[40_000..], await same.Content.ReadAsByteArrayAsync());
+        Assert.AreEqual(HttpStatusCode.OK, other.StatusCode, "another version: the whole file, not a piece of it");
+        Assert.AreEqual(file.Size, (await other.Content.ReadAsByteArrayAsync()).LongLength);
+    }
+
+    [TestMethod]
     public async Task Delete_removes_the_file_keeps_the_record_and_records_who()
     {
         using var alice = await App.NewSessionAsync();

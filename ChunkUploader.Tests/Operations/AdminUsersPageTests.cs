@@ -66,6 +66,7 @@ public sealed class AdminUsersPageTests
         var shown = Attribute(Row(await PageAsync(admin, owner), owner), "data-quota");
         var stored = await QuotaAsync(owner);
         using var bad = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/quota", Form(token, ("quota", "lots")));
+        using var huge = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/quota", Form(token, ("quota", "99999999999999999999 TiB")));
         var storedAfterBad = await QuotaAsync(owner);
         using var reset = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/quota", Form(token, ("quota", "default")));
 
@@ -74,6 +75,7 @@ public sealed class AdminUsersPageTests
         Assert.AreEqual((2147483648L, admin.User.Email), stored);
         Assert.AreEqual(HttpStatusCode.BadRequest, bad.StatusCode);
         StringAssert.Contains(await bad.Content.ReadAsStringAsync(), "'lots' is not a quota");
+        Assert.AreEqual(HttpStatusCode.BadRequest, huge.StatusCode, "more than 8 EiB is not a quota, and no 500");
         Assert.AreEqual(stored, storedAfterBad, "a refused value changes nothing");
         Assert.AreEqual(HttpStatusCode.Redirect, reset.StatusCode);
         Assert.IsNull(await QuotaAsync(owner));

@@ -74,9 +74,9 @@ public sealed partial class AdminUsersController(UserUsageReport report, UserAcc
         var match = QuotaText().Match(text);
         if (!match.Success || !Units.TryGetValue(match.Groups[2].Value, out var unit)) return false;
         if (!decimal.TryParse(match.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)) return false;
-        var total = number * unit;
-        if (total > long.MaxValue) return false;
-        bytes = (long)Math.Round(total);
+        // Compared before multiplying: 20 digits of TiB overflow even a decimal.
+        if (number > long.MaxValue / (decimal)unit) return false;
+        bytes = (long)Math.Round(number * unit);
         return true;
     }
 

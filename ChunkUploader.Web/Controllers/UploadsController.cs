@@ -5,6 +5,7 @@ using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
 
 namespace ChunkUploader.Web.Controllers;
 
@@ -46,7 +47,10 @@ public sealed class UploadsController(UploadHistory history, IUploadStore store,
         var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
         if (file is null) return NoSuchUpload();
         Response.Headers.ContentDisposition = AttachmentDisposition.For(upload.FileName);
-        return File(file, "application/octet-stream", enableRangeProcessing: true);
+        // A complete upload's bytes never change (a new upload gets a new id), so its id is a strong validator: a
+        // browser resumes an interrupted download (If-Range) only when it has one.
+        return File(file, "application/octet-stream", upload.CompletedAt is { } completed ? new DateTimeOffset(completed, TimeSpan.Zero) : null,
+            new EntityTagHeaderValue($"\"{upload.Id:N}\""), enableRangeProcessing: true);
     }
 
     /// <summary>Another user's upload looks exactly like one that does not exist.</summary>

@@ -49,11 +49,12 @@ public sealed class UploadHistory(AppDbContext db)
         var finished = await uploads.CountAsync(u => !UploadStatuses.Live.Contains(u.Status), cancellationToken);
         var succeeded = await uploads.CountAsync(u => u.CompletedAt != null, cancellationToken);
 
-        // The median is one indexed row: the middle of the speeds in order.
+        // The median is one indexed row: the middle of the speeds in order. Rows may go between the count and the read
+        // (an account deleted meanwhile), so the read may find none.
         var timed = uploads.Where(u => u.BytesPerSecond != null);
         var timedCount = await timed.CountAsync(cancellationToken);
         double? median = timedCount == 0 ? null
-            : await timed.OrderBy(u => u.BytesPerSecond).Skip(timedCount / 2).Select(u => u.BytesPerSecond).FirstAsync(cancellationToken);
+            : await timed.OrderBy(u => u.BytesPerSecond).Skip(timedCount / 2).Select(u => u.BytesPerSecond).FirstOrDefaultAsync(cancellationToken);
 
         var perDay = (await uploads.GroupBy(u => u.StartedAt.Date)
                 .Select(g => new { Day = g.Key, Uploads = g.Count(), Bytes = g.Sum(u => u.BytesReceived) })
