@@ -55,6 +55,7 @@ public sealed class AllowedContentTests
         var record = (await session.UploadsAsync()).GetProperty("items")[0];
         Assert.AreEqual("Rejected", record.GetProperty("status").GetString());
         Assert.IsFalse(File.Exists(_app.StoredFile(session.User.Id, record.GetProperty("id").GetGuid())), "the file is removed");
+        StringAssert.Contains(await session.Client.GetStringAsync("Uploads"), "application/x-executable", "My uploads says why it was rejected");
     }
 
     [TestMethod]

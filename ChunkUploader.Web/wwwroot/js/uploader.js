@@ -671,6 +671,15 @@
         waitForHash(row);
     }
 
+    // What a file being finished elsewhere (another request, or the server's recovery) can end as, other than complete.
+    const endedWithout = {
+        Failed: 'The server could not finish the file.',
+        Rejected: 'The server refused the file once it had all of it.',
+        Cancelled: 'The upload was cancelled.',
+        Expired: 'The upload expired before it was finished.',
+        Deleted: 'The file was deleted.',
+    };
+
     async function waitForHash(row) {
         const deadline = Date.now() + 10 * 60 * 1000;
         while (Date.now() < deadline && row.uploadId) {
@@ -686,7 +695,10 @@
                         if (row.state !== 'already') setState(row, 'done', `Complete · ${formatBytes(upload.totalSize)}`);
                         return;
                     }
-                    if (upload.status === 'Failed') { setState(row, 'failed', upload.failureReason || 'The server could not finish the file.'); return; }
+                    if (endedWithout[upload.status]) { setState(row, 'failed', upload.failureReason || endedWithout[upload.status]); return; }
+                } else if (response.status === 404) {
+                    setState(row, 'failed', 'The upload is no longer on the server; add the file again.');
+                    return;
                 }
             } catch { /* try again */ }
             await new Promise(resolve => setTimeout(resolve, 700));
