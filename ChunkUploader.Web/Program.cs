@@ -22,8 +22,8 @@ builder.Services.AddObservability();
 builder.Services.AddOptions<SeedOptions>().Bind(builder.Configuration.GetSection(SeedOptions.Section));
 
 builder.Services
-    .AddDefaultIdentity<IdentityUser>(options =>
-        options.SignIn.RequireConfirmedAccount = builder.Configuration.GetValue("Identity:RequireConfirmedAccount", false))
+    // No email confirmation: the server sends no email (AccountOptions refuses Identity:RequireConfirmedAccount).
+    .AddDefaultIdentity<IdentityUser>()
     .AddRoles<IdentityRole>()
     .AddEntityFrameworkStores<AppDbContext>()
     .AddUserManager<AccountUserManager>();

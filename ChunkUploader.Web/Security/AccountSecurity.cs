@@ -7,12 +7,25 @@ using Microsoft.Extensions.Options;
 namespace ChunkUploader.Web.Security;
 
 /// <summary>Account rules, bound from the <c>Identity</c> section and validated at start.</summary>
-public sealed record AccountOptions
+public sealed record AccountOptions : IValidatableObject
 {
     public const string Section = "Identity";
 
     /// <summary>Whether anyone may register; false closes the register page and its post (404).</summary>
     public bool AllowRegistration { get; init; } = true;
+
+    /// <summary>Refused at start: confirming needs email delivery, which this server does not have.</summary>
+    public bool RequireConfirmedAccount { get; init; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // Without an email sender, Identity's pages show the confirmation link to whoever registers: it would confirm nothing.
+        if (RequireConfirmedAccount)
+            yield return new ValidationResult(
+                "Identity:RequireConfirmedAccount needs email delivery, which this server does not have: the confirmation link would be shown " +
+                "to whoever registers, confirming nothing. Leave it false, and set Identity:AllowRegistration to false to decide who gets an account.",
+                [nameof(RequireConfirmedAccount)]);
+    }
 
     /// <summary>Wrong passwords in a row that lock an account.</summary>
     [Range(1, 1000)]
