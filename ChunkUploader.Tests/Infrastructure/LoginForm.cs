@@ -12,13 +12,19 @@ public static partial class LoginForm
     /// <summary>Posts a correct sign-in of <paramref name="user"/> and returns where the app sends the browser (the cookie lands in the client's jar).</summary>
     public static async Task<string> SignInRedirectAsync(HttpClient client, TestUser user)
     {
+        using var login = await PostAsync(client, user);
+        Assert.AreEqual(HttpStatusCode.Redirect, login.StatusCode, $"sign-in of {user.Email}");
+        return login.Headers.Location!.ToString();
+    }
+
+    /// <summary>Posts the login form with the user's email and password, as the page does.</summary>
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient client, TestUser user)
+    {
         var token = Token(await client.GetStringAsync("Identity/Account/Login"));
-        using var login = await client.PostAsync("Identity/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        return await client.PostAsync("Identity/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Input.Email"] = user.Email, ["Input.Password"] = user.Password, ["__RequestVerificationToken"] = token,
         }));
-        Assert.AreEqual(HttpStatusCode.Redirect, login.StatusCode, $"sign-in of {user.Email}");
-        return login.Headers.Location!.ToString();
     }
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]

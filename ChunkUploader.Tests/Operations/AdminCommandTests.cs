@@ -40,17 +40,20 @@ public sealed class AdminCommandTests
         var listedLocked = await site.RunSuccessfullyAsync("admin", "list");
         await site.RunSuccessfullyAsync("user", "unlock", "leaver@ops.test");
         var lockedAfterUnlock = await site.ScalarAsync("SELECT count(*) FROM AspNetUsers WHERE Email = 'leaver@ops.test' AND LockoutEnd IS NOT NULL");
+        var reset = await site.RunSuccessfullyAsync("user", "reset-password", "leaver@ops.test");
         await site.RunSuccessfullyAsync("admin", "remove", "leaver@ops.test");
         var lastAdmin = await site.RunAsync("admin", "remove", "keeper@ops.test");
         var listed = await site.RunSuccessfullyAsync("admin", "list");
 
+        StringAssert.Contains(reset.Output, "The password of leaver@ops.test is reset");
+        StringAssert.Matches(reset.Output, new System.Text.RegularExpressions.Regex(@"Password: \S{24}"));
         Assert.AreEqual(1, lockedAt);
         StringAssert.Contains(listedLocked.Output, "leaver@ops.test (locked)");
         Assert.AreEqual(0, lockedAfterUnlock);
         Assert.AreEqual(1, lastAdmin.ExitCode, lastAdmin.ToString());
         StringAssert.Contains(lastAdmin.Error, "last admin");
         Assert.AreEqual("keeper@ops.test", listed.Output.Trim());
-        foreach (var action in new[] { "user.lock", "user.unlock", "admin.remove" })
+        foreach (var action in new[] { "user.lock", "user.unlock", "user.password-reset", "admin.remove" })
             Assert.AreEqual(1, await site.ScalarAsync($"SELECT count(*) FROM AuditEvents WHERE Action = '{action}' AND Subject = 'leaver@ops.test'"), action);
     }
 
@@ -82,6 +85,7 @@ public sealed class AdminCommandTests
             (["admin", "remove", "only-admin@ops.test"], 1, "last admin"),
             (["user", "freeze", "only-admin@ops.test"], 2, "Unknown or incomplete command"),
             (["user", "lock"], 2, "Unknown or incomplete command"),
+            (["user", "reset-password", "nobody@ops.test"], 1, "No account has the email"),
             (["backup"], 2, "Unknown or incomplete command"),
             (["backup", occupied], 1, "is not empty"),
             (["restore", site.Sibling("no-such-backup")], 1, "is not a backup"),

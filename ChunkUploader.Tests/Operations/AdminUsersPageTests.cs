@@ -180,6 +180,31 @@ public sealed class AdminUsersPageTests
     }
 
     [TestMethod]
+    public async Task A_password_reset_ends_the_sessions_and_only_the_new_password_signs_in()
+    {
+        using var owner = await App.NewSessionAsync();
+        string password;
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var accounts = scope.ServiceProvider.GetRequiredService<ChunkUploader.Web.Services.Accounts.UserAccounts>();
+            var (change, issued) = await accounts.ResetPasswordAsync((await accounts.FindByIdAsync(owner.User.Id))!, "cli:test", CancellationToken.None);
+            Assert.IsTrue(change.Succeeded, change.Message);
+            password = issued!;
+        }
+        using var probe = await owner.ProbeAsync(TestFile.Random(1000, 1024), 1);
+        using var withOld = await LoginForm.PostAsync(App.CreateAnonymousClient(), owner.User);
+        using var withNew = await App.SignInAsync(owner.User with { Password = password });
+        using var forgot = await App.CreateAnonymousClient().GetAsync("Identity/Account/ForgotPassword");
+
+        Assert.AreEqual(HttpStatusCode.Unauthorized, probe.StatusCode, "the sessions ended");
+        Assert.AreEqual(HttpStatusCode.OK, withOld.StatusCode, "the old password no longer signs in: the form again, no redirect");
+        StringAssert.Contains(await withOld.Content.ReadAsStringAsync(), "Invalid login attempt");
+        Assert.AreEqual(HttpStatusCode.NoContent, (await withNew.ProbeAsync(TestFile.Random(1000, 1024), 1)).StatusCode);
+        Assert.AreEqual(1, (await AuditAsync(owner.User, "user.password-reset")).Count);
+        StringAssert.Contains(await forgot.Content.ReadAsStringAsync(), "Ask an administrator to reset");
+    }
+
+    [TestMethod]
     public async Task Changes_without_the_antiforgery_token_or_for_an_unknown_user_are_refused()
     {
         using var admin = await App.NewSessionAsync(admin: true);

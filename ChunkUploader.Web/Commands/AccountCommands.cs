@@ -54,6 +54,20 @@ public static class AccountCommands
             ChangeAsync(context, accounts, email, (user, ct) => accounts.UnlockAsync(user, AuditLog.CommandLineActor, ct));
     }
 
+    public sealed class ResetPassword(string email) : AccountCommand
+    {
+        protected override async Task<int> ExecuteAsync(CommandContext context, UserAccounts accounts)
+        {
+            if (await accounts.FindByEmailAsync(email) is not { } user) return context.Fail($"No account has the email {email}.");
+            var (reset, password) = await accounts.ResetPasswordAsync(user, AuditLog.CommandLineActor, context.CancellationToken);
+            if (!reset.Succeeded) return context.Fail(reset.Message);
+            context.Out.WriteLine(reset.Message);
+            context.Out.WriteLine($"Password: {password}");
+            context.Out.WriteLine("It is shown only now. Give it to them; they change it under Account > Password (/Identity/Account/Manage/ChangePassword).");
+            return OperationsCommand.Succeeded;
+        }
+    }
+
     public sealed class ListAdmins : AccountCommand
     {
         protected override async Task<int> ExecuteAsync(CommandContext context, UserAccounts accounts)

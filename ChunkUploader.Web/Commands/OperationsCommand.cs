@@ -35,6 +35,7 @@ public abstract class OperationsCommand
           admin list                     list the admins
           user lock <email>              lock an account until unlocked
           user unlock <email>            unlock an account
+          user reset-password <email>    give an account a new random password (printed once) and end its sessions
           migrate                        bring the database to the current schema
           backup <folder>                snapshot the database and copy every finished file, with a SHA-256 manifest, into a new or empty folder
           restore <folder>               restore a backup into an empty installation
@@ -56,6 +57,7 @@ public abstract class OperationsCommand
             ["admin", "list"] => new AccountCommands.ListAdmins(),
             ["user", "lock", var email] => Email(email, e => new AccountCommands.Lock(e)),
             ["user", "unlock", var email] => Email(email, e => new AccountCommands.Unlock(e)),
+            ["user", "reset-password", var email] => Email(email, e => new AccountCommands.ResetPassword(e)),
             ["migrate"] => new MigrateCommand(),
             ["backup", var folder] when !folder.StartsWith('-') => new BackupCommand(folder),
             ["restore", var folder] when !folder.StartsWith('-') => new RestoreCommand(folder),

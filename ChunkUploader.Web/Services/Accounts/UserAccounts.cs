@@ -94,6 +94,20 @@ public sealed class UserAccounts(
         return AccountChange.Done($"{user.Email} is unlocked.");
     }
 
+    /// <summary>
+    /// Gives the account a new random password, returned once, and ends its sessions: this server sends no email, so an
+    /// operator resetting it is how a user who forgot theirs gets back in.
+    /// </summary>
+    public async Task<(AccountChange Change, string? Password)> ResetPasswordAsync(IdentityUser user, string actor, CancellationToken cancellationToken)
+    {
+        var password = NewPassword();
+        var result = await users.ResetPasswordAsync(user, await users.GeneratePasswordResetTokenAsync(user), password);
+        if (!result.Succeeded) return (Refused(result), null);
+        var ended = await sessions.RemoveAllOfAsync(user.Id, cancellationToken);
+        await audit.RecordAsync(actor, "user.password-reset", user.Email!, $"{ended} session(s) ended", cancellationToken);
+        return (AccountChange.Done($"The password of {user.Email} is reset; {ended} session(s) ended."), password);
+    }
+
     public bool IsLocked(IdentityUser user) => user.LockoutEnd is { } end && end > time.GetUtcNow();
 
     /// <summary>Locked by an admin (until unlocked), not merely locked out for a while after wrong passwords.</summary>
