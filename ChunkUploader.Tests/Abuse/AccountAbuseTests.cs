@@ -40,6 +40,26 @@ public sealed class AccountAbuseTests
     }
 
     [TestMethod]
+    [DataRow("Identity/Account/RegisterConfirmation?email={0}")]
+    [DataRow("Identity/Account/RegisterConfirmation/?email={0}")]
+    [DataRow("Identity/Account/ResendEmailConfirmation")]
+    [DataRow("Identity/Account/ConfirmEmail?userId=x&code=y")]
+    [DataRow("Identity/Account/ResetPassword?code=x")]
+    [DataRow("Identity/Account/ForgotPasswordConfirmation")]
+    public async Task The_pages_of_links_sent_by_email_answer_404_since_none_is_ever_sent(string address)
+    {
+        var user = await App.CreateUserAsync();
+        using var client = App.CreateAnonymousClient();
+
+        using var page = await client.GetAsync(string.Format(address, Uri.EscapeDataString(user.Email)));
+        var login = await client.GetStringAsync("Identity/Account/Login");
+
+        Assert.AreEqual(HttpStatusCode.NotFound, page.StatusCode);
+        StringAssert.StartsWith(await page.Content.ReadAsStringAsync(), "This server sends no email", "our answer, not Identity's page with its link");
+        Assert.DoesNotContain("ResendEmailConfirmation", login, "the log-in page offers no email it cannot send");
+    }
+
+    [TestMethod]
     public async Task A_cookie_copied_before_sign_out_no_longer_works_after_it()
     {
         var (session, jar) = await SessionWithCookiesAsync();

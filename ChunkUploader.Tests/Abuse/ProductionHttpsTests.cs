@@ -119,7 +119,6 @@ public sealed class ProductionHttpsTests
     [DataRow("Identity/Account/Register")]
     [DataRow("Identity/Account/Register/")]
     [DataRow("identity/account/REGISTER/")]
-    [DataRow("Identity/Account/RegisterConfirmation/?email=intruder@test.local")]
     [DataRow("Identity/Account/ExternalLogin/")]
     public async Task With_registration_closed_the_register_page_and_its_post_answer_404(string address)
     {

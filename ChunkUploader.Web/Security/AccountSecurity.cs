@@ -40,8 +40,18 @@ public sealed record AccountOptions : IValidatableObject
 public static class AccountSecurity
 {
     /// <summary>The pages that create accounts; closed when <see cref="AccountOptions.AllowRegistration"/> is false.</summary>
-    private static readonly PathString[] RegistrationPages =
-        ["/Identity/Account/Register", "/Identity/Account/RegisterConfirmation", "/Identity/Account/ExternalLogin"];
+    private static readonly PathString[] RegistrationPages = ["/Identity/Account/Register", "/Identity/Account/ExternalLogin"];
+
+    /// <summary>
+    /// The pages that act on a link sent by email, always closed: this server sends none, and Identity's confirmation
+    /// page would show the link to whoever asks (and tell them whether that address has an account).
+    /// </summary>
+    private static readonly PathString[] EmailPages =
+    [
+        "/Identity/Account/RegisterConfirmation", "/Identity/Account/ResendEmailConfirmation", "/Identity/Account/ConfirmEmail",
+        "/Identity/Account/ConfirmEmailChange", "/Identity/Account/ForgotPasswordConfirmation", "/Identity/Account/ResetPassword",
+        "/Identity/Account/ResetPasswordConfirmation",
+    ];
 
     public static IServiceCollection AddAccountSecurity(this IServiceCollection services, IConfiguration configuration)
     {
@@ -69,22 +79,28 @@ public static class AccountSecurity
     }
 
     /// <summary>
-    /// Answers 404 on the registration pages when registration is closed, before Identity's page sees the request.
-    /// Routing also takes a page's path with a trailing slash, so the path is compared without one.
+    /// Answers 404 on the email pages, and on the registration pages when registration is closed, before Identity's page
+    /// sees the request. Routing also takes a page's path with a trailing slash, so the path is compared without one.
     /// </summary>
-    public static IApplicationBuilder UseClosedRegistration(this IApplicationBuilder app) =>
+    public static IApplicationBuilder UseClosedAccountPages(this IApplicationBuilder app) =>
         app.Use((context, next) =>
         {
-            var closed = !context.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.AllowRegistration;
             var path = new PathString(context.Request.Path.Value?.TrimEnd('/'));
-            if (closed && RegistrationPages.Any(page => path.Equals(page, StringComparison.OrdinalIgnoreCase)))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                context.Response.ContentType = "text/plain; charset=utf-8";
-                return context.Response.WriteAsync("Registration is closed on this server; ask an administrator for an account.", context.RequestAborted);
-            }
+            bool Is(PathString page) => path.Equals(page, StringComparison.OrdinalIgnoreCase);
+            if (EmailPages.Any(Is))
+                return NotHereAsync(context, "This server sends no email, so there is no link to confirm an address or reset a password; ask an administrator.");
+            var closed = !context.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.AllowRegistration;
+            if (closed && RegistrationPages.Any(Is))
+                return NotHereAsync(context, "Registration is closed on this server; ask an administrator for an account.");
             return next(context);
         });
+
+    private static Task NotHereAsync(HttpContext context, string message)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(message, context.RequestAborted);
+    }
 
     /// <summary>
     /// Wraps the app's own redirect events (set in Program.cs): the sign-in redirect becomes a path, never a URL built

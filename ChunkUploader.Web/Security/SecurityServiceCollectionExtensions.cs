@@ -13,6 +13,6 @@ public static class SecurityServiceCollectionExtensions
     /// <summary>Before static files and routing; the rate limiter comes later, after authentication (<see cref="RateLimits.UseRateLimits"/>).</summary>
     public static IApplicationBuilder UseSecurity(this IApplicationBuilder app) =>
         app.UseProductionDefaults()
-            .UseClosedRegistration()
+            .UseClosedAccountPages()
             .UseLocalReturnUrls();
 }
