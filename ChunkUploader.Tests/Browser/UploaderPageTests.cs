@@ -71,6 +71,24 @@ public sealed class UploaderPageTests
     }
 
     [TestMethod]
+    public async Task Different_files_of_one_size_and_date_whose_names_differ_only_in_punctuation_are_both_stored()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        // Copies made at once keep one size and date; "x (1).bin" and "x1.bin" read alike once punctuation is dropped.
+        var folder = Path.Combine(App.ClientFilesDirectory, "alike-" + Guid.NewGuid().ToString("N")[..6]);
+        var copy = LocalFile("x (1).bin", 70_000, folder);
+        var other = LocalFile("x1.bin", 70_000, folder);
+        foreach (var path in new[] { copy, other }) File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc));
+
+        await ChooseFilesAsync(page, copy, other);
+
+        await AssertRowDoneAndStoredAsync(page, user, copy);
+        await AssertRowDoneAndStoredAsync(page, user, other);
+        Assert.HasCount(2, await RecordsAsync(user, u => u.Id), "two uploads, not one said twice");
+    }
+
+    [TestMethod]
     public async Task A_file_chosen_again_after_it_was_uploaded_says_already_uploaded_and_is_stored_once()
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();

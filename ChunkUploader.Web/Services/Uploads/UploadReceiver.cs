@@ -47,7 +47,7 @@ public sealed partial class UploadReceiver(
                     return await WriteAndRecordAsync(userId, upload, created, chunk, claim, cancellationToken);
                 case ChunkClaimStatus.AlreadyRecorded when upload.ChunksReceived == upload.TotalChunks:
                     // Every chunk is in but the request that recorded the last one died before finishing: this resend finishes it.
-                    return Finished(await assembler.TryAssembleAsync(upload, cancellationToken), upload);
+                    return await FinishAsync(upload, cancellationToken);
                 case ChunkClaimStatus.AlreadyRecorded:
                     return Receipt(ChunkReceipt.AlreadyReceived, upload, upload.ChunksReceived);
                 case ChunkClaimStatus.Busy:
@@ -196,16 +196,21 @@ public sealed partial class UploadReceiver(
         if (received < upload.TotalChunks)
             return Receipt(ChunkReceipt.Received, upload, received);
 
-        return Finished(await assembler.TryAssembleAsync(upload, cancellationToken), upload);
+        return await FinishAsync(upload, cancellationToken);
     }
 
-    private static Outcome<ChunkReceipt> Finished(AssemblyResult result, Upload upload) => result switch
-    {
-        AssemblyResult.Complete => Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks),
-        AssemblyResult.Rejected { Reason: var reason } => Rejection.UnsupportedMediaType(reason),
-        AssemblyResult.Failed { Reason: var reason } => Rejection.NotFound(reason),
-        _ => Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks),
-    };
+    /// <summary>
+    /// Assembles the upload, or, when another request holds it, says where it stands now: a claim can also fail because
+    /// the upload was cancelled, expired or deleted since its last chunk was recorded, and that is not "assembling".
+    /// </summary>
+    private async Task<Outcome<ChunkReceipt>> FinishAsync(Upload upload, CancellationToken cancellationToken) =>
+        await assembler.TryAssembleAsync(upload, cancellationToken) switch
+        {
+            AssemblyResult.Complete => Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks),
+            AssemblyResult.Rejected { Reason: var reason } => Rejection.UnsupportedMediaType(reason),
+            AssemblyResult.Failed { Reason: var reason } => Rejection.NotFound(reason),
+            _ => NoLongerReceiving(await ledger.FindAsync(upload.Id, CancellationToken.None)),
+        };
 
     /// <summary>The rules only the written bytes can settle: the upload still there, the length, the checksum.</summary>
     private static Rejection? Check(ChunkWrite written, IncomingChunk chunk)
@@ -241,8 +246,12 @@ public sealed partial class UploadReceiver(
     /// <summary>The answer to a chunk whose upload was finished or cancelled while it travelled.</summary>
     private static Outcome<ChunkReceipt> NoLongerReceiving(Upload? upload) => upload?.Status switch
     {
+        // Fully received and waiting for its assembly (its claimer's lease ran out): the recovery finishes it.
+        UploadStatus.Receiving when upload.ChunksReceived == upload.TotalChunks => Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks),
         UploadStatus.Assembling => Receipt(ChunkReceipt.Assembling, upload, upload.TotalChunks),
         UploadStatus.Complete => Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks),
+        UploadStatus.Rejected => Rejection.UnsupportedMediaType(upload.FailureReason ?? "The server refused the file once it had all of it."),
+        UploadStatus.Failed => Rejection.NotFound(upload.FailureReason ?? "The server could not finish the file; add it again."),
         _ => Rejection.NotFound("This upload was cancelled, expired or deleted; add the file again to start over."),
     };
 

@@ -51,10 +51,12 @@
         permanentErrors,
         maxChunkRetries: maxRetries,
         chunkRetryInterval: 1000,
-        // Size, last-modified time and path: two different files with the same name and size do not collide.
+        // Size, last-modified time and path: two different files with the same name and size do not collide. The
+        // readable part keeps only [0-9A-Za-z_-] and is cut, so "x (1).bin" and "x1.bin", or two long paths, would read
+        // alike; the hash of the whole path, ahead of it, tells them apart.
         generateUniqueIdentifier: file => {
-            const path = (file.webkitRelativePath || file.relativePath || file.name).replace(/[^0-9a-zA-Z_-]/g, '');
-            return `${file.size}-${file.lastModified || 0}-${path}`.slice(0, 200);
+            const path = file.webkitRelativePath || file.relativePath || file.name;
+            return `${file.size}-${file.lastModified || 0}-${pathHash(path)}-${path.replace(/[^0-9a-zA-Z_-]/g, '')}`.slice(0, 200);
         },
         maxFileSizeErrorCallback: file => refuse(file, `Larger than the ${config.maxFileSizeText} limit; nothing was sent.`),
         fileTypeErrorCallback: file => refuse(file, `This type of file is not accepted (allowed: ${extensions.map(e => '.' + e).join(', ')}); nothing was sent.`),
@@ -669,6 +671,18 @@
             return;
         }
         waitForHash(row);
+    }
+
+    // 64 bits from two 32-bit multiplicative hashes of the UTF-16 text: enough to tell one person's paths apart.
+    function pathHash(text) {
+        let a = 0x811c9dc5, b = 0x9747b28c;
+        for (let i = 0; i < text.length; i++) {
+            const c = text.charCodeAt(i);
+            a = Math.imul(a ^ c, 0x01000193);
+            b = Math.imul(b ^ c, 0x5bd1e995);
+            b ^= b >>> 15;
+        }
+        return (a >>> 0).toString(36) + (b >>> 0).toString(36);
     }
 
     // What a file being finished elsewhere (another request, or the server's recovery) can end as, other than complete.
