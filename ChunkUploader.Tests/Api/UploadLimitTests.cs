@@ -75,14 +75,20 @@ public sealed class UploadLimitTests
         var file = TestFile.Random(1024, 1024, "too-many-chunks.bin");
         const long declared = 30L * 1024 * 1024;
 
-        using var refused = await session.SendChunkAsync(file, 1, tamper: p =>
+        void Declared(Dictionary<string, string> p)
         {
             p["resumableTotalSize"] = declared.ToString();
             p["resumableTotalChunks"] = (declared / 1024).ToString();
-        });
+        }
 
-        Assert.AreEqual(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
-        StringAssert.Contains(await refused.Content.ReadAsStringAsync(), "30720 chunks");
+        using var probe = await session.ProbeAsync(file, 1, Declared);
+        using var refused = await session.SendChunkAsync(file, 1, tamper: Declared);
+
+        foreach (var answer in new[] { probe, refused })
+        {
+            Assert.AreEqual(HttpStatusCode.RequestEntityTooLarge, answer.StatusCode, "the probe says so before the chunk is sent");
+            StringAssert.Contains(await answer.Content.ReadAsStringAsync(), "30720 chunks");
+        }
         Assert.AreEqual(0, (await session.UploadsAsync()).GetProperty("totalCount").GetInt32());
     }
 

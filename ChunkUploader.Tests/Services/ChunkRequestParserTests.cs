@@ -150,7 +150,7 @@ public sealed class ChunkRequestParserTests
         var outcome = Parse(p => p["resumableTotalSize"] = "99999999999");
 
         Assert.AreEqual(413, outcome.Rejection?.StatusCode);
-        Assert.AreEqual("The file is 93.1 GiB; the largest file accepted is 976.6 KiB.", outcome.Rejection!.Message);
+        Assert.AreEqual("The file is 93.1 GiB (99999999999 bytes); the largest file accepted is 976.6 KiB (1000000 bytes).", outcome.Rejection!.Message);
     }
 
     [TestMethod]

@@ -104,7 +104,7 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
 
     private Rejection? TotalSizeWithinLimit(long totalSize) =>
         totalSize > _limits.MaxFileSize
-            ? Rejection.TooLarge($"The file is {ByteSize.Format(totalSize)}; the largest file accepted is {ByteSize.Format(_limits.MaxFileSize)}.")
+            ? Rejection.TooLarge($"The file is {ByteSize.Format(totalSize)} ({totalSize} bytes); the largest file accepted is {ByteSize.Format(_limits.MaxFileSize)} ({_limits.MaxFileSize} bytes).")
             : null;
 
     private static Rejection? LayoutFromTotalChunks(long totalSize, long chunkSize, long totalChunks, long chunkNumber, out ChunkLayout layout)

@@ -24,7 +24,9 @@ public sealed partial class UploadReceiver(
     /// <summary>Whether this user already holds this exact chunk: recorded, or part of a file being finished or complete.</summary>
     public async Task<Outcome<bool>> HasChunkAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        if (await ledger.ProbeAsync(userId, request, cancellationToken) is not { } upload) return false;
+        // A file the server would refuse is refused on its probe, before its chunk is sent.
+        if (await ledger.ProbeAsync(userId, request, cancellationToken) is not { } upload)
+            return admission.CheckFile(request) is { } refused ? refused : false;
         return UploadLedger.SameShape(upload, request) is { } rejection ? rejection : upload.HoldsChunk;
     }
 
