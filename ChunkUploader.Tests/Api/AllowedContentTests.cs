@@ -29,8 +29,11 @@ public sealed class AllowedContentTests
     public async Task A_name_of_a_type_not_allowed_is_refused_at_the_first_chunk()
     {
         using var session = await _app.NewSessionAsync();
-        using var refused = await session.SendChunkAsync(TestFile.Random(2048, 1024, "setup.exe"), 1);
+        var file = TestFile.Random(2048, 1024, "setup.exe");
+        using var probe = await session.ProbeAsync(file, 1);
+        using var refused = await session.SendChunkAsync(file, 1);
 
+        Assert.AreEqual(HttpStatusCode.UnsupportedMediaType, probe.StatusCode, "the probe says so before the chunk is sent");
         Assert.AreEqual(HttpStatusCode.UnsupportedMediaType, refused.StatusCode);
         StringAssert.Contains(await refused.Content.ReadAsStringAsync(), "not accepted");
         Assert.AreEqual(0, (await session.UploadsAsync()).GetProperty("totalCount").GetInt32());
