@@ -73,6 +73,8 @@ if (!app.Environment.IsDevelopment())
     app.UseExceptionHandler("/Home/Error");
 }
 app.UseBusyDatabaseAnswers();
+// An error status that nothing explained (no route, a method the route does not take) still gets a sentence.
+app.UseStatusCodePages(context => StatusSentences.WriteAsync(context.HttpContext));
 
 app.UseSecurity();
 app.UseSecurityHeaders();

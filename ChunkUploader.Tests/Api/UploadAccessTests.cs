@@ -10,6 +10,20 @@ public sealed class UploadAccessTests
     private static AppFixture App => AppFixture.Shared;
 
     [TestMethod]
+    [DataRow("GET", "api/uploads/not-a-guid", 404, "Nothing is at this address")]
+    [DataRow("GET", "no/such/page", 404, "Nothing is at this address")]
+    [DataRow("PUT", "api/upload", 405, "does not take PUT")]
+    public async Task An_address_or_method_nothing_answers_gets_a_sentence_not_an_empty_body(string method, string path, int status, string message)
+    {
+        using var session = await App.NewSessionAsync();
+
+        using var response = await session.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+
+        Assert.AreEqual(status, (int)response.StatusCode);
+        StringAssert.Contains(await response.Content.ReadAsStringAsync(), message);
+    }
+
+    [TestMethod]
     [DataRow("GET", "api/upload?resumableChunkNumber=1")]
     [DataRow("POST", "api/upload")]
     [DataRow("GET", "api/uploads")]
