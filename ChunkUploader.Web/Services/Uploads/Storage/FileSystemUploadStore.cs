@@ -38,7 +38,6 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
                 // Every directory this call created must itself be named durably in its parent.
                 foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
             }
-            return true;
         });
         return Task.CompletedTask;
     }
@@ -81,7 +80,6 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
                 {
                     DirectorySync.Flush(directory);
                     foreach (var parent in created.Select(d => Path.GetDirectoryName(d)!)) DirectorySync.Flush(parent);
-                    return true;
                 });
             }
             return new HeldWrite(written, file);
@@ -116,7 +114,7 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
                 {
                     await RandomAccess.WriteAsync(file, buffer.AsMemory(0, filled), offset + carried, cancellationToken);
                 }
-                catch (IOException failure)
+                catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
                 {
                     throw new StorageFailedException(failure);
                 }
@@ -124,7 +122,7 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
                 carried += filled;
                 if (filled < want) break;
             }
-            if (_durable && carried == length) OnVolume(() => { RandomAccess.FlushToDisk(file); return true; });
+            if (_durable && carried == length) OnVolume(() => RandomAccess.FlushToDisk(file));
             return new ChunkWrite(ChunkWriteStatus.Written, carried, sha?.GetHashAndReset());
         }
         finally
@@ -237,11 +235,17 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         {
             return step();
         }
-        catch (IOException failure)
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             throw new StorageFailedException(failure);
         }
     }
+
+    private static void OnVolume(Action step) => OnVolume(() =>
+    {
+        step();
+        return true;
+    });
 
     /// <summary>Entries two levels down (owner, then upload) under <paramref name="root"/>.</summary>
     private static IEnumerable<string> Children(string root, Func<string, IEnumerable<string>> entries) =>
