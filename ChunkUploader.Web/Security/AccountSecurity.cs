@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using ChunkUploader.Web.Controllers;
+using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -88,19 +90,14 @@ public static class AccountSecurity
             var path = new PathString(context.Request.Path.Value?.TrimEnd('/'));
             bool Is(PathString page) => path.Equals(page, StringComparison.OrdinalIgnoreCase);
             if (EmailPages.Any(Is))
-                return NotHereAsync(context, "This server sends no email, so there is no link to confirm an address or reset a password; ask an administrator.");
+                return Rejection.NotFound("This server sends no email, so there is no link to confirm an address or reset a password; ask an administrator.")
+                    .WriteAsync(context.Response, context.RequestAborted);
             var closed = !context.RequestServices.GetRequiredService<IOptions<AccountOptions>>().Value.AllowRegistration;
             if (closed && RegistrationPages.Any(Is))
-                return NotHereAsync(context, "Registration is closed on this server; ask an administrator for an account.");
+                return Rejection.NotFound("Registration is closed on this server; ask an administrator for an account.")
+                    .WriteAsync(context.Response, context.RequestAborted);
             return next(context);
         });
-
-    private static Task NotHereAsync(HttpContext context, string message)
-    {
-        context.Response.StatusCode = StatusCodes.Status404NotFound;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        return context.Response.WriteAsync(message, context.RequestAborted);
-    }
 
     /// <summary>
     /// Wraps the app's own redirect events (set in Program.cs): the sign-in redirect becomes a path, never a URL built

@@ -1,3 +1,5 @@
+using ChunkUploader.Web.Controllers;
+using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 
@@ -25,7 +27,7 @@ public static partial class LocalReturnUrls
                 // The account forms are url-encoded; a multipart post would carry its return URL past this check.
                 if (!request.ContentType!.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
                 {
-                    await RefuseAsync(context.Response, StatusCodes.Status415UnsupportedMediaType, "The account forms are sent as application/x-www-form-urlencoded.");
+                    await RefuseAsync(context.Response, Rejection.UnsupportedMediaType("The account forms are sent as application/x-www-form-urlencoded."));
                     return;
                 }
                 IFormCollection form;
@@ -35,7 +37,7 @@ public static partial class LocalReturnUrls
                 }
                 catch (InvalidDataException exception)
                 {
-                    await RefuseAsync(context.Response, StatusCodes.Status400BadRequest, $"The form could not be read: {exception.Message}");
+                    await RefuseAsync(context.Response, Rejection.BadRequest($"The form could not be read: {exception.Message}"));
                     return;
                 }
                 if (Sanitised(form) is { } fields)
@@ -44,13 +46,11 @@ public static partial class LocalReturnUrls
             await next(context);
         });
 
-    private static Task RefuseAsync(HttpResponse response, int status, string message)
+    private static Task RefuseAsync(HttpResponse response, Rejection rejection)
     {
         LogRefused(response.HttpContext.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(LocalReturnUrls)),
-            response.HttpContext.Request.Path, status, message);
-        response.StatusCode = status;
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync(message, response.HttpContext.RequestAborted);
+            response.HttpContext.Request.Path, rejection.StatusCode, rejection.Message);
+        return rejection.WriteAsync(response, response.HttpContext.RequestAborted);
     }
 
     /// <summary>True for a path on this site: "/x" or "~/x", but not "//host" or "/\host" (which browsers treat as another host).</summary>

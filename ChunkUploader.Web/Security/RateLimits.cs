@@ -40,14 +40,14 @@ public sealed record RateLimitOptions
 public static partial class RateLimits
 {
     /// <summary>
-    /// The account form posts a guesser or spammer repeats: sign-in, registration and both password-reset steps. Matched
-    /// by the page the request was routed to, not by its path, which routing also accepts with a trailing slash.
+    /// The account form posts a guesser or spammer repeats: sign-in and registration (the email pages answer 404 before
+    /// this, see AccountSecurity). Matched by the page the request was routed to, not by its path, which routing also
+    /// accepts with a trailing slash.
     /// </summary>
     private static readonly HashSet<string> AccountForms = new(StringComparer.OrdinalIgnoreCase)
     {
         "Identity/Account/Login", "Identity/Account/LoginWith2fa", "Identity/Account/LoginWithRecoveryCode",
-        "Identity/Account/Register", "Identity/Account/ForgotPassword", "Identity/Account/ResetPassword",
-        "Identity/Account/ResendEmailConfirmation",
+        "Identity/Account/Register", "Identity/Account/ForgotPassword",
     };
 
     private static readonly PathString UploadApi = "/api/upload";
