@@ -60,6 +60,27 @@ public sealed class AccountAbuseTests
     }
 
     [TestMethod]
+    public async Task The_email_page_shows_the_address_and_offers_no_change_that_would_wait_for_an_email()
+    {
+        using var session = await App.NewSessionAsync();
+
+        var page = await session.Client.GetStringAsync("Identity/Account/Manage/Email");
+        var form = new Dictionary<string, string> { ["Input.NewEmail"] = "elsewhere@example.test", ["__RequestVerificationToken"] = AppFixture.FormToken(page) };
+        using var change = await session.Client.PostAsync("Identity/Account/Manage/Email?handler=ChangeEmail", new FormUrlEncodedContent(form));
+
+        StringAssert.Contains(page, session.User.Email);
+        StringAssert.Contains(page, "ask an administrator");
+        Assert.DoesNotContain("Input.NewEmail", page, "no form for a change the server could never confirm");
+        Assert.AreNotEqual(HttpStatusCode.Redirect, change.StatusCode, "no change is taken");
+        using (var anonymous = App.CreateAnonymousClient())
+        using (var signedOut = await anonymous.GetAsync("Identity/Account/Manage/Email"))
+            StringAssert.Contains(signedOut.Headers.Location?.ToString(), "Account/Login", "the page is for a signed-in user");
+        await using var scope = App.Services.CreateAsyncScope();
+        var stored = await scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>().FindByIdAsync(session.User.Id);
+        Assert.AreEqual(session.User.Email, stored!.Email);
+    }
+
+    [TestMethod]
     public async Task A_cookie_copied_before_sign_out_no_longer_works_after_it()
     {
         var (session, jar) = await SessionWithCookiesAsync();

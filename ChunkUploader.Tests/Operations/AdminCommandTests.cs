@@ -58,6 +58,28 @@ public sealed class AdminCommandTests
     }
 
     [TestMethod]
+    public async Task User_change_email_makes_the_account_sign_in_with_the_new_address_only_and_ends_its_sessions()
+    {
+        using var site = new Installation("change-email");
+        await site.RunSuccessfullyAsync("migrate");
+        var user = await site.CreateAdminAsync("old-address@ops.test");
+        await using var server = await site.StartServerAsync(new TestUser("", $"seeded-{Guid.NewGuid():N}@ops.test", "Seed-Pass-1234!"));
+        using var before = await AppFixture.SignInAsync(server.BaseAddress, user);
+
+        var changed = await site.RunSuccessfullyAsync("user", "change-email", "old-address@ops.test", "new-address@ops.test");
+
+        StringAssert.Contains(changed.Output, "old-address@ops.test now signs in as new-address@ops.test; 1 session(s) ended");
+        Assert.AreEqual(HttpStatusCode.Redirect, await StatusWithinAsync(before.Client, "Uploads", HttpStatusCode.Redirect), "the session begun under the old address has ended");
+        using (var client = AppFixture.CreateAnonymousClient(server.BaseAddress))
+        using (var oldAddress = await LoginForm.PostAsync(client, user))
+            Assert.AreEqual(HttpStatusCode.OK, oldAddress.StatusCode, "the old address no longer signs in");
+        using var after = await AppFixture.SignInAsync(server.BaseAddress, user with { Email = "new-address@ops.test" });
+        StringAssert.Contains(await after.Client.GetStringAsync("Identity/Account/Manage/Email"), "new-address@ops.test");
+        Assert.AreEqual(1, await site.ScalarAsync("SELECT count(*) FROM AspNetUsers WHERE Email = 'new-address@ops.test' AND UserName = 'new-address@ops.test' AND NormalizedEmail = 'NEW-ADDRESS@OPS.TEST' AND EmailConfirmed = 1"));
+        Assert.AreEqual(1, await site.ScalarAsync("SELECT count(*) FROM AuditEvents WHERE Action = 'user.email-change' AND Subject = 'old-address@ops.test' AND Detail LIKE '%new-address@ops.test%'"));
+    }
+
+    [TestMethod]
     public async Task Commands_with_bad_arguments_exit_non_zero_with_a_message_and_change_nothing()
     {
         using var site = new Installation("bad-arguments");
@@ -86,6 +108,10 @@ public sealed class AdminCommandTests
             (["user", "freeze", "only-admin@ops.test"], 2, "Unknown or incomplete command"),
             (["user", "lock"], 2, "Unknown or incomplete command"),
             (["user", "reset-password", "nobody@ops.test"], 1, "No account has the email"),
+            (["user", "change-email", "nobody@ops.test", "new@ops.test"], 1, "No account has the email nobody@ops.test"),
+            (["user", "change-email", "only-admin@ops.test", "not-an-email"], 2, "'not-an-email' is not an email address"),
+            (["user", "change-email", "only-admin@ops.test"], 2, "Unknown or incomplete command"),
+            (["user", "change-email", "only-admin@ops.test", "ONLY-ADMIN@ops.test"], 1, "already belongs to an account"),
             (["backup"], 2, "Unknown or incomplete command"),
             (["backup", occupied], 1, "is not empty"),
             (["restore", site.Sibling("no-such-backup")], 1, "is not a backup"),
@@ -102,6 +128,18 @@ public sealed class AdminCommandTests
         Assert.AreEqual(before, await StateAsync(site), "no bad command changed the database");
         CollectionAssert.AreEqual(new[] { "keep.txt" }, Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName).ToArray());
         Assert.IsFalse(Directory.Exists(site.Sibling("no-such-backup")));
+    }
+
+    /// <summary>The status of <paramref name="path"/> once it is <paramref name="expected"/>, or after 10 s: a server remembers a session it read for 5 s, and a command ends it from another process.</summary>
+    private static async Task<HttpStatusCode> StatusWithinAsync(HttpClient client, string path, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var response = await client.GetAsync(path);
+            if (response.StatusCode == expected || DateTime.UtcNow > deadline) return response.StatusCode;
+            await Task.Delay(250);
+        }
     }
 
     private static async Task<string> StateAsync(Installation site) => string.Join(", ",

@@ -68,6 +68,12 @@ public static class AccountCommands
         }
     }
 
+    public sealed class ChangeEmail(string email, string newEmail) : AccountCommand
+    {
+        protected override Task<int> ExecuteAsync(CommandContext context, UserAccounts accounts) =>
+            ChangeAsync(context, accounts, email, (user, ct) => accounts.ChangeEmailAsync(user, newEmail, AuditLog.CommandLineActor, ct));
+    }
+
     public sealed class ListAdmins : AccountCommand
     {
         protected override async Task<int> ExecuteAsync(CommandContext context, UserAccounts accounts)

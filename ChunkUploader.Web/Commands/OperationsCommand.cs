@@ -36,6 +36,7 @@ public abstract class OperationsCommand
           user lock <email>              lock an account until unlocked
           user unlock <email>            unlock an account
           user reset-password <email>    give an account a new random password (printed once) and end its sessions
+          user change-email <email> <new-email>  move an account to another email (its sign-in name) and end its sessions
           migrate                        bring the database to the current schema
           backup <folder>                snapshot the database and copy every finished file, with a SHA-256 manifest, into a new or empty folder
           restore <folder>               restore a backup into an empty installation
@@ -58,6 +59,7 @@ public abstract class OperationsCommand
             ["user", "lock", var email] => Email(email, e => new AccountCommands.Lock(e)),
             ["user", "unlock", var email] => Email(email, e => new AccountCommands.Unlock(e)),
             ["user", "reset-password", var email] => Email(email, e => new AccountCommands.ResetPassword(e)),
+            ["user", "change-email", var email, var newEmail] => Email(email, e => Email(newEmail, n => new AccountCommands.ChangeEmail(e, n))),
             ["migrate"] => new MigrateCommand(),
             ["backup", var folder] when !folder.StartsWith('-') => new BackupCommand(folder),
             ["restore", var folder] when !folder.StartsWith('-') => new RestoreCommand(folder),

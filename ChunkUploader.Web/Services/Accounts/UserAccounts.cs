@@ -108,6 +108,24 @@ public sealed class UserAccounts(
         return (AccountChange.Done($"The password of {user.Email} is reset; {ended} session(s) ended."), password);
     }
 
+    /// <summary>
+    /// Moves the account to another email, which is also its sign-in name, and ends its sessions. This server sends no
+    /// email, so a user cannot confirm a new address themselves: an operator who knows them does it.
+    /// </summary>
+    public async Task<AccountChange> ChangeEmailAsync(IdentityUser user, string newEmail, string actor, CancellationToken cancellationToken)
+    {
+        var oldEmail = user.Email!;
+        // Addresses compare without case, so a change of case alone would only show the same account twice.
+        if (await users.FindByEmailAsync(newEmail) is not null) return AccountChange.Refused($"{newEmail} already belongs to an account.");
+        var result = await users.SetUserNameAsync(user, newEmail);
+        // The token route, not SetEmailAsync, keeps the address confirmed; it renews the security stamp too.
+        if (result.Succeeded) result = await users.ChangeEmailAsync(user, newEmail, await users.GenerateChangeEmailTokenAsync(user, newEmail));
+        if (!result.Succeeded) return Refused(result);
+        var ended = await sessions.RemoveAllOfAsync(user.Id, cancellationToken);
+        await audit.RecordAsync(actor, "user.email-change", oldEmail, $"to {newEmail}; {ended} session(s) ended", cancellationToken);
+        return AccountChange.Done($"{oldEmail} now signs in as {newEmail}; {ended} session(s) ended.");
+    }
+
     public bool IsLocked(IdentityUser user) => user.LockoutEnd is { } end && end > time.GetUtcNow();
 
     /// <summary>Locked by an admin (until unlocked), not merely locked out for a while after wrong passwords.</summary>
