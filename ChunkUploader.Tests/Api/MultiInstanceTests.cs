@@ -14,6 +14,8 @@ public sealed partial class MultiInstanceTests
 {
     private const long ChunkSize = 64 * 1024;
 
+    public TestContext TestContext { get; set; } = null!;
+
     [TestMethod]
     public async Task Two_instances_started_at_the_same_moment_on_an_empty_PostgreSQL_database_both_come_up()
     {
@@ -89,6 +91,19 @@ public sealed partial class MultiInstanceTests
     [TestMethod]
     public async Task Hashing_left_by_a_killed_instance_is_completed_by_the_survivor()
     {
+        // The kill must land while the victim hashes (a few hundred ms for 96 MiB); a test thread descheduled for that
+        // long proves nothing, so such an attempt is repeated on a fresh deployment rather than failed or passed.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            if (await KillWhileHashingAsync()) return;
+            TestContext.WriteLine($"Attempt {attempt}: the victim had hashed the file before the kill landed.");
+        }
+        Assert.Fail("In 3 attempts the killed instance had always hashed the file already; the test proved nothing.");
+    }
+
+    /// <summary>Whether the victim was killed before it hashed the file; if it was, the survivor must finish the hash.</summary>
+    private static async Task<bool> KillWhileHashingAsync()
+    {
         await using var deployment = await ScaleOutDeployment.StartAsync(withProxy: false);
         var (survivor, victim) = (deployment.Instances[0], deployment.Instances[1]);
         var user = await deployment.RegisterAsync(victim.BaseAddress);
@@ -102,15 +117,15 @@ public sealed partial class MultiInstanceTests
         var answer = JsonDocument.Parse(await final.Content.ReadAsStringAsync()).RootElement;
         Assert.AreEqual("complete", answer.GetProperty("status").GetString(), answer.ToString());
         var uploadId = answer.GetProperty("uploadId").GetGuid();
-        var hashedBeforeKill = await deployment.CountAsync($"SELECT count(*) FROM \"Uploads\" WHERE \"Id\" = '{uploadId}' AND \"Sha256\" IS NOT NULL");
+        if (await deployment.CountAsync($"SELECT count(*) FROM \"Uploads\" WHERE \"Id\" = '{uploadId}' AND \"Sha256\" IS NOT NULL") > 0) return false;
 
         using var onSurvivor = await AppFixture.SignInAsync(survivor.BaseAddress, user);
         var record = await onSurvivor.WaitForHashAsync(uploadId);
 
-        Assert.AreEqual(0, hashedBeforeKill, "the killed instance had hashed the file already; the test proves nothing");
         Assert.AreEqual(file.Sha256, record.GetProperty("sha256").GetString());
         Assert.AreEqual(file.Sha256, await deployment.StoredSha256Async(user.Id, uploadId));
         AssertNoErrors(deployment);
+        return true;
     }
 
     private sealed record RunningUpload(ApiSession Session, TestFile File, Task<Guid> Sending);

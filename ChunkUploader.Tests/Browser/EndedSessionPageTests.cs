@@ -17,12 +17,13 @@ public sealed class EndedSessionPageTests
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        var (file, traffic) = await UploadHalfwayAsync(page, "session.bin", acknowledged: 8);
+        var (file, traffic, release) = await UploadHalfwayAsync(page, "session.bin", acknowledged: 8);
         var other = await context.NewPageAsync();
         await other.GotoAsync("");
         await other.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
         // Signed out, the other tab lands on the anonymous landing page, which offers to log in again.
         await Expect(other.Locator("nav").GetByRole(AriaRole.Link, new() { Name = "Log in" })).ToBeVisibleAsync();
+        release();
 
         var row = Row(page, "session.bin");
         var banner = page.Locator("#session-ended");

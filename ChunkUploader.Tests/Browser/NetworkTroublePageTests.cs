@@ -18,8 +18,9 @@ public sealed class NetworkTroublePageTests
     {
         var (context, page, _) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        var (file, traffic) = await UploadHalfwayAsync(page, "offline.bin", acknowledged: 6);
+        var (file, traffic, release) = await UploadHalfwayAsync(page, "offline.bin", acknowledged: 6);
         await context.SetOfflineAsync(true);
+        release();
 
         var row = Row(page, "offline.bin");
         await Expect(row).ToHaveAttributeAsync("data-state", "waiting", new() { Timeout = 10_000 });

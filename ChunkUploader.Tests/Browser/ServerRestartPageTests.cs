@@ -20,8 +20,9 @@ public sealed class ServerRestartPageTests
         {
             var (context, page) = await BrowserFixture.SignedInPageAsync(app.BaseAddress, user);
             await using var _ = context;
-            var (file, traffic) = await UploadHalfwayAsync(page, "restart.bin", acknowledged: 10);
+            var (file, traffic, release) = await UploadHalfwayAsync(page, "restart.bin", acknowledged: 10);
             await app.KillAsync();
+            release();
             await Expect(Row(page, "restart.bin")).ToHaveAttributeAsync("data-state", "retrying");
             await app.DisposeAsync();
             app = await AppProcess.StartAsync(storage, user, app.BaseAddress.Port, settings);

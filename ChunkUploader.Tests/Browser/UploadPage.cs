@@ -63,16 +63,27 @@ public static partial class UploadPage
 
     /// <summary>
     /// Chooses a new file of <paramref name="chunks"/> chunks, sends it slowly, and returns once the server acknowledged
-    /// <paramref name="acknowledged"/> of them, so that a test can break something mid-upload.
+    /// <paramref name="acknowledged"/> of them, so that a test can break something mid-upload. The chunks sent after
+    /// that are held until the test calls the returned <c>Release</c> (or for 2 minutes), so that however slowly the
+    /// test breaks things, the upload cannot finish before it has.
     /// </summary>
-    public static async Task<(string File, ChunkTraffic Traffic)> UploadHalfwayAsync(IPage page, string name, int acknowledged, int chunks = 40)
+    public static async Task<(string File, ChunkTraffic Traffic, Action Release)> UploadHalfwayAsync(IPage page, string name, int acknowledged, int chunks = 40)
     {
-        await SlowDownChunksAsync(page);
         var file = LocalFile(name, chunks * ChunkSize);
         var traffic = new ChunkTraffic(page);
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync(UploadUrl(), async route =>
+        {
+            if (route.Request.Method == "POST")
+            {
+                await Task.Delay(120);
+                if (traffic.Acknowledged >= acknowledged) await Task.WhenAny(released.Task, Task.Delay(TimeSpan.FromMinutes(2)));
+            }
+            try { await route.ContinueAsync(); } catch (PlaywrightException) { /* the page or the server went away meanwhile */ }
+        });
         await ChooseFilesAsync(page, file);
         await WaitUntilAsync(() => traffic.Acknowledged >= acknowledged, $"{acknowledged} chunks are acknowledged");
-        return (file, traffic);
+        return (file, traffic, () => released.TrySetResult());
     }
 
     [GeneratedRegex("api/upload\\?")]
