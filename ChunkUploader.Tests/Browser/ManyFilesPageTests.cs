@@ -153,11 +153,10 @@ public sealed class ManyFilesPageTests
         // Every 30th file is refused by a "server" answering 500 until the test repairs it.
         var files = Enumerable.Range(1, 300).Select(i => LocalFile($"photo-{i:D3}{(i % 30 == 0 ? "-broken" : "")}.jpg", 3_000 + i, folder)).ToList();
         var broken = true;
-        var posts = 0;
+        await CountChunkSendsAsync(page);
         await page.RouteAsync(UploadUrl(), async route =>
         {
             if (route.Request.Method != "POST") { await route.ContinueAsync(); return; }
-            Interlocked.Increment(ref posts);
             if (broken && route.Request.Url.Contains("-broken.jpg"))
                 await route.FulfillAsync(new() { Status = 500, Body = "The disk is on fire.", ContentType = "text/plain" });
             else
@@ -170,11 +169,11 @@ public sealed class ManyFilesPageTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Pause all" }).ClickAsync();
         await Expect(summary).ToContainTextAsync("paused or waiting");
         await Expect(summary).Not.ToContainTextAsync("uploading");
-        // Answers already on their way may still land; after that, nothing more is sent while paused.
-        await Task.Delay(1_000);
-        var pausedAt = Volatile.Read(ref posts);
+        // Answers already on their way may still land, but nothing more is sent while paused.
+        var pausedAt = await ChunkSendsAsync(page);
+        Assert.IsGreaterThan(0, pausedAt, "the page's own count saw the chunks sent before the pause");
         await Task.Delay(2_000);
-        Assert.AreEqual(pausedAt, Volatile.Read(ref posts), "chunks sent while the batch was paused");
+        Assert.AreEqual(pausedAt, await ChunkSendsAsync(page), "chunks sent while the batch was paused");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Resume all" }).ClickAsync();
         await Expect(summary).ToContainTextAsync("290 of 300 files done, 10 failed", new() { Timeout = 5 * 60 * 1000 });

@@ -53,6 +53,27 @@ public static partial class UploadPage
         Assert.AreEqual(sha, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)), "stored bytes");
     }
 
+    /// <summary>
+    /// Counts, in the page itself, the chunk POSTs it sends: that count is exact the moment it is read, where Playwright's
+    /// request events may arrive late on a busy machine and be taken for sends made after it.
+    /// </summary>
+    public static Task CountChunkSendsAsync(IPage page) => page.EvaluateAsync("""
+        () => {
+            window.chunkSends = 0;
+            const open = XMLHttpRequest.prototype.open, send = XMLHttpRequest.prototype.send;
+            XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+                this.isChunkPost = method === 'POST' && String(url).includes('api/upload?');
+                return open.call(this, method, url, ...rest);
+            };
+            XMLHttpRequest.prototype.send = function (...args) {
+                if (this.isChunkPost) window.chunkSends++;
+                return send.apply(this, args);
+            };
+        }
+        """);
+
+    public static Task<int> ChunkSendsAsync(IPage page) => page.EvaluateAsync<int>("() => window.chunkSends");
+
     /// <summary>Holds each chunk POST for <paramref name="delay"/>, so that a test can act in the middle of an upload.</summary>
     public static Task SlowDownChunksAsync(IPage page, int delay = 120) =>
         page.RouteAsync(UploadUrl(), async route =>

@@ -12,7 +12,7 @@ namespace ChunkUploader.Tests.Browser;
 /// folder path; sizes from KiB to MiB), then spread over the last seven days in the database, because the API can only
 /// make uploads that start now. Emails share a domain so that an admin can filter the run's other uploads out.
 /// </summary>
-public sealed record WeekOfUploads(string EmailDomain, TestUser Owner, TestUser Colleague, TestUser Admin, IReadOnlyList<Guid> OwnerUploads)
+public sealed record WeekOfUploads(string EmailDomain, TestUser Owner, TestUser Colleague, TestUser Admin, IReadOnlyList<Guid> OwnerUploads, DateTime SeededAt)
 {
     private static readonly (string Name, string Path, int Size, int DaysAgo, double Seconds)[] Files =
     [
@@ -79,6 +79,6 @@ public sealed record WeekOfUploads(string EmailDomain, TestUser Owner, TestUser 
         await db.SaveChangesAsync();
 
         var mine = await db.Uploads.Where(u => u.UserId == owner.Id).Select(u => u.Id).ToListAsync();
-        return new WeekOfUploads(domain, owner, colleague, admin, mine);
+        return new WeekOfUploads(domain, owner, colleague, admin, mine, now);
     }
 }
