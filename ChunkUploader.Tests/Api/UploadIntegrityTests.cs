@@ -28,8 +28,7 @@ public sealed partial class UploadIntegrityTests
         var release = new TaskCompletionSource();
         var impostor = new HeldContent(RandomNumberGenerator.GetBytes(file.Chunk(held).Length), 1000, release.Task, trickle: true);
         var slow = session.SendOctetAsync(file, held, impostor);
-        await impostor.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(500);
+        await App.WaitForClaimAsync(session.User.Id, held);
 
         using (var duplicate = await session.SendChunkAsync(file, held))
         {
@@ -91,8 +90,7 @@ public sealed partial class UploadIntegrityTests
         var release = new TaskCompletionSource();
         var body = new HeldContent(file.Chunk(2), 30_000, release.Task, trickle: true);
         var inFlight = session.SendOctetAsync(file, 2, body);
-        await body.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        await Task.Delay(500);
+        await App.WaitForClaimAsync(session.User.Id, 2);
         using (var cancelled = await session.CancelAsync(file)) Assert.AreEqual(HttpStatusCode.NoContent, cancelled.StatusCode);
         release.SetResult();
 

@@ -16,7 +16,7 @@ public sealed class AssemblyRecoveryTests
     {
         using var session = await App.NewSessionAsync();
         var (file, id) = await AllButRecordedAsync(session, "orphaned-assembly.bin");
-        var leaseUntil = DateTime.UtcNow.AddSeconds(4);
+        var leaseUntil = DateTime.UtcNow.AddSeconds(8); // far enough that the check 2 s on lands inside it on a busy machine
         await UpdateAsync(id, file, UploadStatus.Assembling, leaseUntil, "a-dead-instance");
 
         await Task.Delay(TimeSpan.FromSeconds(2));
