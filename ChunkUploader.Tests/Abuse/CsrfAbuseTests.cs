@@ -40,6 +40,16 @@ public sealed class CsrfAbuseTests
     }
 
     [TestMethod]
+    public async Task A_chunk_with_an_empty_token_header_gets_400_saying_it_is_empty()
+    {
+        var before = await FootprintAsync();
+
+        using var response = await _victim.SendChunkAsync(TestFile.Random(1000, 1024), 1, token: " ");
+
+        await AssertRefusedAsync(response, HttpStatusCode.BadRequest, "RequestVerificationToken header is missing or empty", before);
+    }
+
+    [TestMethod]
     public async Task A_chunk_with_another_sessions_token_gets_400()
     {
         var before = await FootprintAsync();

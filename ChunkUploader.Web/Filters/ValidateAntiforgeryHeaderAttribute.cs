@@ -22,10 +22,10 @@ public sealed partial class ValidateAntiforgeryHeaderAttribute : Attribute, IAsy
         var headerName = http.RequestServices.GetRequiredService<IOptions<AntiforgeryOptions>>().Value.HeaderName!;
         var logger = http.RequestServices.GetRequiredService<ILogger<ValidateAntiforgeryHeaderAttribute>>();
 
-        if (!http.Request.Headers.ContainsKey(headerName))
+        if (string.IsNullOrWhiteSpace(http.Request.Headers[headerName].ToString()))
         {
-            LogRejected(logger, http.Request.Method, http.Request.Path, "missing header");
-            context.Result = Refuse($"The {headerName} header is missing: reload the page and try again.");
+            LogRejected(logger, http.Request.Method, http.Request.Path, "missing or empty header");
+            context.Result = Refuse($"The {headerName} header is missing or empty: reload the page and try again.");
             return;
         }
         try
