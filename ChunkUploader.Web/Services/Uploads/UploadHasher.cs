@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
@@ -36,16 +37,25 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
             return false;
         }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[BufferSize];
-        var renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
-        int read;
-        while ((read = await file.ReadAsync(buffer, cancellationToken)) > 0)
+        // Pooled: a new 1 MiB array per file is a large-object allocation, and many users finishing files at once made
+        // them trigger a full (gen2) collection several times a second.
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
         {
-            sha.AppendData(buffer, 0, read);
-            if (clock.GetUtcNow() < renewAt) continue;
-            // A large file outlasts the lease: keep it, or stop if another instance has taken the work over.
-            if (!await ledger.RenewWorkAsync(upload.Id, cancellationToken)) return false;
-            renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
+            var renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
+            int read;
+            while ((read = await file.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+                if (clock.GetUtcNow() < renewAt) continue;
+                // A large file outlasts the lease: keep it, or stop if another instance has taken the work over.
+                if (!await ledger.RenewWorkAsync(upload.Id, cancellationToken)) return false;
+                renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         var hash = Convert.ToHexStringLower(sha.GetHashAndReset());
         if (!await ledger.SetSha256Async(upload.Id, hash, cancellationToken)) return false;
