@@ -114,12 +114,18 @@ public sealed class UserAccounts(
     /// </summary>
     public async Task<AccountChange> ChangeEmailAsync(IdentityUser user, string newEmail, string actor, CancellationToken cancellationToken)
     {
-        var oldEmail = user.Email!;
+        var (oldEmail, oldUserName) = (user.Email!, user.UserName);
         // Addresses compare without case, so a change of case alone would only show the same account twice.
-        if (await users.FindByEmailAsync(newEmail) is not null) return AccountChange.Refused($"{newEmail} already belongs to an account.");
+        if (await users.FindByEmailAsync(newEmail) is not null || await users.FindByNameAsync(newEmail) is not null)
+            return AccountChange.Refused($"{newEmail} already belongs to an account.");
         var result = await users.SetUserNameAsync(user, newEmail);
-        // The token route, not SetEmailAsync, keeps the address confirmed; it renews the security stamp too.
-        if (result.Succeeded) result = await users.ChangeEmailAsync(user, newEmail, await users.GenerateChangeEmailTokenAsync(user, newEmail));
+        if (result.Succeeded)
+        {
+            // The token route, not SetEmailAsync, keeps the address confirmed; it renews the security stamp too.
+            result = await users.ChangeEmailAsync(user, newEmail, await users.GenerateChangeEmailTokenAsync(user, newEmail));
+            // Both or neither: the sign-in name and the address shown must stay the same.
+            if (!result.Succeeded) await users.SetUserNameAsync(user, oldUserName);
+        }
         if (!result.Succeeded) return Refused(result);
         var ended = await sessions.RemoveAllOfAsync(user.Id, cancellationToken);
         await audit.RecordAsync(actor, "user.email-change", oldEmail, $"to {newEmail}; {ended} session(s) ended", cancellationToken);
