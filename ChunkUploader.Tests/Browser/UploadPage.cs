@@ -114,15 +114,8 @@ public static partial class UploadPage
         int.Parse(HttpUtility.ParseQueryString(new Uri(url).Query)["resumableChunkNumber"]!);
 
     /// <summary>Waits, polling, until <paramref name="condition"/> holds; fails after <paramref name="seconds"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {seconds} s waiting until {what}.");
-            await Task.Delay(50);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 60) =>
+        Poll.UntilAsync(() => Task.FromResult(condition()), what, seconds);
 }
 
 /// <summary>Every chunk POST a page sends and how it was answered, to prove that no chunk the server acknowledged is sent again.</summary>

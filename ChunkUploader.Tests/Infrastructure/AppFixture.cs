@@ -161,21 +161,12 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public async Task<ApiSession> NewSessionAsync(bool admin = false) => await SignInAsync(await CreateUserAsync(admin));
 
     /// <summary>Waits until a request holds the claim on chunk <paramref name="number"/> of one of the user's uploads and is still writing it (fails after 30 s).</summary>
-    public async Task WaitForClaimAsync(string userId, int number)
+    public Task WaitForClaimAsync(string userId, int number) => Poll.UntilAsync(async () =>
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            await using (var scope = Services.CreateAsyncScope())
-            {
-                var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-                if (await db.UploadChunks.AnyAsync(c => c.Number == number && c.RecordedAt == null && db.Uploads.Any(u => u.Id == c.UploadId && u.UserId == userId)))
-                    return;
-            }
-            if (DateTime.UtcNow > deadline) Assert.Fail($"No request claimed chunk {number} within 30 s.");
-            await Task.Delay(20);
-        }
-    }
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        return await db.UploadChunks.AnyAsync(c => c.Number == number && c.RecordedAt == null && db.Uploads.Any(u => u.Id == c.UploadId && u.UserId == userId));
+    }, $"a request claims chunk {number}", seconds: 30);
 
     /// <summary>Where the storage layout the README documents puts a user's chunks (or one upload's, given its id).</summary>
     public string ChunkDirectory(string userId, Guid? uploadId = null) =>

@@ -69,7 +69,12 @@ public sealed class AdminCommandTests
         var changed = await site.RunSuccessfullyAsync("user", "change-email", "old-address@ops.test", "new-address@ops.test");
 
         StringAssert.Contains(changed.Output, "old-address@ops.test now signs in as new-address@ops.test; 1 session(s) ended");
-        Assert.AreEqual(HttpStatusCode.Redirect, await StatusWithinAsync(before.Client, "Uploads", HttpStatusCode.Redirect), "the session begun under the old address has ended");
+        // A server remembers a session it read for 5 s, and the command ended it from another process.
+        await Poll.UntilAsync(async () =>
+        {
+            using var uploads = await before.Client.GetAsync("Uploads");
+            return uploads.StatusCode == HttpStatusCode.Redirect;
+        }, "the session begun under the old address has ended (Uploads redirects to the login)", seconds: 10);
         using (var client = AppFixture.CreateAnonymousClient(server.BaseAddress))
         using (var oldAddress = await LoginForm.PostAsync(client, user))
             Assert.AreEqual(HttpStatusCode.OK, oldAddress.StatusCode, "the old address no longer signs in");
@@ -128,18 +133,6 @@ public sealed class AdminCommandTests
         Assert.AreEqual(before, await StateAsync(site), "no bad command changed the database");
         CollectionAssert.AreEqual(new[] { "keep.txt" }, Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName).ToArray());
         Assert.IsFalse(Directory.Exists(site.Sibling("no-such-backup")));
-    }
-
-    /// <summary>The status of <paramref name="path"/> once it is <paramref name="expected"/>, or after 10 s: a server remembers a session it read for 5 s, and a command ends it from another process.</summary>
-    private static async Task<HttpStatusCode> StatusWithinAsync(HttpClient client, string path, HttpStatusCode expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            using var response = await client.GetAsync(path);
-            if (response.StatusCode == expected || DateTime.UtcNow > deadline) return response.StatusCode;
-            await Task.Delay(250);
-        }
     }
 
     private static async Task<string> StateAsync(Installation site) => string.Join(", ",
