@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
@@ -83,6 +84,8 @@ public sealed class UploadSweepTests
         var inFlight = session.SendOctetAsync(file, 1, body);
         await body.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var arriving = await WaitForSingleFileAsync(App.StoredFile(session.User.Id, Guid.Empty));
+        // The request creates the file, then locks it: backdated in between, the sweep would take it first (503 to the request).
+        await WaitForFileLockAsync(arriving);
         // A slow link: the file was created longer ago than the sweep's grace, and its bytes are still in the request's buffer.
         File.SetLastWriteTimeUtc(arriving, DateTime.UtcNow.AddHours(-1));
 
@@ -101,6 +104,16 @@ public sealed class UploadSweepTests
         for (var deadline = DateTime.UtcNow.AddSeconds(30); DateTime.UtcNow < deadline; await Task.Delay(50))
             if (Directory.Exists(directory) && Directory.GetFiles(directory) is [var only]) return only;
         throw new AssertFailedException($"No file appeared in {directory}.");
+    }
+
+    /// <summary>Waits until some process holds a <c>flock</c> on <paramref name="path"/>, as the kernel lists it in /proc/locks (by inode).</summary>
+    private static async Task WaitForFileLockAsync(string path)
+    {
+        using var stat = Process.Start(new ProcessStartInfo("stat", ["-c", "%i", path]) { RedirectStandardOutput = true })!;
+        var inode = (await stat.StandardOutput.ReadToEndAsync()).Trim();
+        await stat.WaitForExitAsync();
+        await Poll.UntilAsync(async () => (await File.ReadAllLinesAsync("/proc/locks")).Any(line => line.Contains("FLOCK") && line.Contains($":{inode} ")),
+            $"the request holds its lock on {path} (inode {inode})", seconds: 30);
     }
 
     private static async Task SweepAsync()
