@@ -12,7 +12,18 @@ public sealed class DatabaseConnectionStringTests
         var connection = new NpgsqlConnectionStringBuilder(DatabaseServiceCollectionExtensions.PostgreSqlConnectionString("Host=db;Database=uploads"));
         Assert.AreEqual(50, connection.MaxAutoPrepare);
         Assert.AreEqual(2, connection.AutoPrepareMinUsages);
+        Assert.IsTrue(connection.NoResetOnClose, "the app leaves no session state to reset");
         Assert.AreEqual("db", connection.Host);
+    }
+
+    [TestMethod]
+    [DataRow("Host=db;No Reset On Close=false")]
+    [DataRow("Host=db;NoResetOnClose=false")]
+    public void A_connection_string_that_asks_for_the_reset_keeps_it(string configured)
+    {
+        var connection = new NpgsqlConnectionStringBuilder(DatabaseServiceCollectionExtensions.PostgreSqlConnectionString(configured));
+        Assert.IsFalse(connection.NoResetOnClose);
+        Assert.AreEqual(50, connection.MaxAutoPrepare);
     }
 
     [TestMethod]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ChunkUploader.Tests.Infrastructure;
 
 namespace ChunkUploader.Tests.Operations;
@@ -46,6 +47,12 @@ public sealed class ProductionLoggingTests
         Assert.IsTrue(Guid.TryParse(userId, out _), $"the access line names the signed-in user: {line}");
         Assert.IsTrue(line.GetProperty("Scopes").EnumerateArray().Any(s => s.TryGetProperty("UserId", out var scoped) && scoped.GetString() == userId),
             "the user id is a scope field, so every line of the request carries it");
+        Assert.IsTrue(line.GetProperty("Scopes").EnumerateArray().Any(s => s.TryGetProperty("RequestId", out var id) && id.GetString()!.Length > 0
+            && s.GetProperty("RequestPath").GetString() == "/Uploads"), $"the request's id and path are scope fields: {line}");
+        Assert.AreEqual("ChunkUploader.Web.Logging.ProductionLogging.AccessLogMiddleware", line.GetProperty("Category").GetString());
+        Assert.AreEqual("Information", line.GetProperty("LogLevel").GetString());
+        StringAssert.Matches(line.GetProperty("Timestamp").GetString(), new Regex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"));
+        StringAssert.Matches(line.GetProperty("Message").GetString(), new Regex($@"^GET /Uploads 200 in \d+\.\d ms, user {userId}, from 127\.0\.0\.1$"));
         var all = string.Join("\n", lines);
         Assert.IsFalse(all.Contains("secret-query-value"), "query strings are never logged");
         Assert.IsFalse(all.Contains("antiforgery-header-secret"), "the antiforgery header is never logged");

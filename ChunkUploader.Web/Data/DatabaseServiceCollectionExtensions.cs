@@ -62,15 +62,22 @@ public static class DatabaseServiceCollectionExtensions
 
     /// <summary>
     /// Unless the connection string says otherwise, statements run repeatedly (the probe's, every chunk's) are prepared
-    /// on each connection, so that PostgreSQL stops parsing and planning them again on every request.
+    /// on each connection, so that PostgreSQL stops parsing and planning them again on every request; and a connection
+    /// back from the pool is not reset, since the app leaves no session state on it (no SET, LISTEN or temporary table;
+    /// the one advisory lock, taken at start, is released before its connection goes back, or the start fails).
     /// </summary>
     internal static string PostgreSqlConnectionString(string configured)
     {
         // Npgsql's own builder answers ContainsKey for every keyword it knows; the plain one says what was written.
         var written = new DbConnectionStringBuilder { ConnectionString = configured };
-        if (written.ContainsKey("Max Auto Prepare") || written.ContainsKey("MaxAutoPrepare")) return configured;
-        var connection = new NpgsqlConnectionStringBuilder(configured) { MaxAutoPrepare = 50 };
-        if (!written.ContainsKey("Auto Prepare Min Usages") && !written.ContainsKey("AutoPrepareMinUsages")) connection.AutoPrepareMinUsages = 2;
+        bool Written(string keyword) => written.ContainsKey(keyword) || written.ContainsKey(keyword.Replace(" ", ""));
+        var connection = new NpgsqlConnectionStringBuilder(configured);
+        if (!Written("Max Auto Prepare"))
+        {
+            connection.MaxAutoPrepare = 50;
+            if (!Written("Auto Prepare Min Usages")) connection.AutoPrepareMinUsages = 2;
+        }
+        if (!Written("No Reset On Close")) connection.NoResetOnClose = true;
         return connection.ToString();
     }
 
