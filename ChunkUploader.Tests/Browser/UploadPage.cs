@@ -74,12 +74,21 @@ public static partial class UploadPage
 
     public static Task<int> ChunkSendsAsync(IPage page) => page.EvaluateAsync<int>("() => window.chunkSends");
 
-    /// <summary>Holds each chunk POST for <paramref name="delay"/>, so that a test can act in the middle of an upload.</summary>
-    public static Task SlowDownChunksAsync(IPage page, int delay = 120) =>
+    /// <summary>
+    /// Holds each chunk POST for <paramref name="delay"/>, so that a test can act in the middle of an upload. Once
+    /// <paramref name="givenUp"/> says so (the test cancelled), a POST still held is dropped, as the browser's abort
+    /// would drop it: otherwise Playwright sends a request the page has aborted, after the cancel, as a new request.
+    /// </summary>
+    public static Task SlowDownChunksAsync(IPage page, int delay = 120, Func<bool>? givenUp = null) =>
         page.RouteAsync(UploadUrl(), async route =>
         {
             if (route.Request.Method == "POST") await Task.Delay(delay);
-            try { await route.ContinueAsync(); } catch (PlaywrightException) { /* the page or the server went away meanwhile */ }
+            try
+            {
+                if (route.Request.Method == "POST" && givenUp?.Invoke() == true) await route.AbortAsync();
+                else await route.ContinueAsync();
+            }
+            catch (PlaywrightException) { /* the page or the server went away meanwhile */ }
         });
 
     /// <summary>

@@ -146,12 +146,14 @@ public sealed class UploaderPageTests
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
-        var file = await SlowFileAsync(page, "cancelled.bin");
+        var cancelling = false;
+        var file = await SlowFileAsync(page, "cancelled.bin", givenUp: () => Volatile.Read(ref cancelling));
 
         await ChooseFilesAsync(page, file);
         var row = Row(page, "cancelled.bin");
         await Expect(row.Locator(".progress")).Not.ToHaveAttributeAsync("aria-valuenow", "0");
         var deleted = page.WaitForResponseAsync(r => r.Request.Method == "DELETE" && r.Url.Contains("api/upload"));
+        Volatile.Write(ref cancelling, true);
         await row.GetByRole(AriaRole.Button, new() { Name = "Cancel cancelled.bin" }).ClickAsync();
 
         Assert.AreEqual(204, (await deleted).Status);
@@ -294,9 +296,9 @@ public sealed class UploaderPageTests
     private const int SlowFileChunks = 40;
 
     /// <summary>A file of <see cref="SlowFileChunks"/> chunks whose POSTs the page will send slowly, so that a test can act midway.</summary>
-    private static async Task<string> SlowFileAsync(IPage page, string name)
+    private static async Task<string> SlowFileAsync(IPage page, string name, Func<bool>? givenUp = null)
     {
-        await SlowDownChunksAsync(page);
+        await SlowDownChunksAsync(page, givenUp: givenUp);
         return LocalFile(name, SlowFileChunks * ChunkSize);
     }
 
