@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Services.Uploads;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static ChunkUploader.Tests.Api.UploadEndpointTests;
@@ -101,6 +103,36 @@ public sealed partial class UploadIntegrityTests
         Assert.HasCount(1, records, "no new upload was started");
         Assert.AreEqual("Cancelled", records[0].GetProperty("status").GetString());
         Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, id)), "nothing on disk");
+    }
+
+    [TestMethod]
+    public async Task A_chunk_that_arrived_before_the_cancel_but_is_looked_at_after_it_starts_nothing_and_a_later_one_may()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3 * 65_536, 65_536, "cancelled-before-lookup.bin");
+        await session.UploadAsync(file, [1]);
+        var arrivedBeforeTheCancel = DateTime.UtcNow;
+        await Task.Delay(20);
+        using (var cancelled = await session.CancelAsync(file)) Assert.AreEqual(HttpStatusCode.NoContent, cancelled.StatusCode);
+
+        // The request's own timing cannot be arranged over HTTP (its lookup follows its arrival within microseconds), so
+        // the chunk is handed to the receiver as the reader would hand it, stamped with its arrival before the cancel.
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var request = scope.ServiceProvider.GetRequiredService<ChunkRequestParser>().Parse(key => file.Parameters(2).GetValueOrDefault(key)).Value!;
+            var chunk = new IncomingChunk(request, new MemoryStream(file.Chunk(2)), null) { ArrivedAt = arrivedBeforeTheCancel };
+            var late = await scope.ServiceProvider.GetRequiredService<UploadReceiver>().ReceiveAsync(session.User.Id, chunk, CancellationToken.None);
+            Assert.AreEqual(StatusCodes.Status404NotFound, late.Rejection?.StatusCode, "in flight at the cancel: refused like any chunk in flight");
+            StringAssert.Contains(late.Rejection!.Message, "cancelled");
+        }
+        var records = (await session.UploadsAsync()).GetProperty("items").EnumerateArray().ToList();
+        Assert.HasCount(1, records, "no new upload was started");
+        Assert.AreEqual("Cancelled", records[0].GetProperty("status").GetString());
+
+        // Sent after the cancel, the same file starts over.
+        await session.UploadAsync(file, [2, 1, 3]);
+        var statuses = (await session.UploadsAsync()).GetProperty("items").EnumerateArray().Select(r => r.GetProperty("status").GetString()).Order().ToList();
+        CollectionAssert.AreEqual(new[] { "Cancelled", "Complete" }, statuses);
     }
 
     [TestMethod]

@@ -10,7 +10,7 @@ namespace ChunkUploader.Web.Services.Uploads;
 /// <c>multipart</c> (parameters in the query and as form fields before the <c>file</c> part) or <c>octet</c>
 /// (parameters in the query, the body is the chunk).
 /// </summary>
-public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<UploadOptions> options)
+public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<UploadOptions> options, TimeProvider clock)
 {
     public const string FilePartName = "file";
     private const int MaxFieldLength = 4096;
@@ -28,9 +28,10 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
 
     public async Task<Outcome<IncomingChunk>> ReadUploadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        var arrivedAt = clock.GetUtcNow().UtcDateTime;
         var checksum = ReadChecksum(request);
         if (checksum.Rejection is { } badChecksum) return badChecksum;
-        var incoming = await ReadChunkAsync(request, cancellationToken);
+        var incoming = await ReadChunkAsync(request, arrivedAt, cancellationToken);
         return incoming.Rejection is { } rejection ? rejection : incoming.Value! with { Checksum = checksum.Value };
     }
 
@@ -47,28 +48,28 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
             : Rejection.BadRequest($"{ChecksumHeader} must be 'sha256=' followed by the base64 of a 32-byte SHA-256 digest.");
     }
 
-    private async Task<Outcome<IncomingChunk>> ReadChunkAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<Outcome<IncomingChunk>> ReadChunkAsync(HttpRequest request, DateTime arrivedAt, CancellationToken cancellationToken)
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType))
             return Unsupported();
         if (contentType.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-            return ReadOctet(request);
+            return ReadOctet(request, arrivedAt);
         if (contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return await ReadMultipartAsync(request, contentType, cancellationToken);
+            return await ReadMultipartAsync(request, contentType, arrivedAt, cancellationToken);
         return Unsupported();
     }
 
-    private Outcome<IncomingChunk> ReadOctet(HttpRequest request)
+    private Outcome<IncomingChunk> ReadOctet(HttpRequest request, DateTime arrivedAt)
     {
         var parsed = parser.Parse(FromQuery(request));
         if (parsed.Rejection is { } rejection) return rejection;
         var chunk = parsed.Value!;
         if (request.ContentLength is { } length && length != chunk.Length)
             return Rejection.BadRequest($"The request body has {length} bytes; chunk {chunk.ChunkNumber} of this file is {chunk.Length} bytes.");
-        return new IncomingChunk(chunk, request.Body, null);
+        return new IncomingChunk(chunk, request.Body, null) { ArrivedAt = arrivedAt };
     }
 
-    private async Task<Outcome<IncomingChunk>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue contentType, CancellationToken cancellationToken)
+    private async Task<Outcome<IncomingChunk>> ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue contentType, DateTime arrivedAt, CancellationToken cancellationToken)
     {
         var boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value;
         if (string.IsNullOrEmpty(boundary) || boundary.Length > 200)
@@ -93,7 +94,7 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
                 if (parsed.Rejection is { } rejection) return rejection;
                 return new IncomingChunk(parsed.Value!, section.Body, null, async token => await reader.ReadNextSectionAsync(token) is null
                     ? null
-                    : Rejection.BadRequest($"The request has a part after the '{FilePartName}' part; send the chunk as the last and only file part."));
+                    : Rejection.BadRequest($"The request has a part after the '{FilePartName}' part; send the chunk as the last and only file part.")) { ArrivedAt = arrivedAt };
             }
 
             if (ResumableParameters.All.Contains(name))

@@ -396,6 +396,10 @@ public sealed class UploadLedger(
         await db.UploadChunks.Where(c => c.UploadId == uploadId).ExecuteDeleteAsync(cancellationToken);
     }
 
+    /// <summary>Whether the user cancelled an upload with this identifier at or after <paramref name="since"/>.</summary>
+    public Task<bool> CancelledSinceAsync(string userId, string identifier, DateTime since, CancellationToken cancellationToken) =>
+        db.Uploads.AsNoTracking().AnyAsync(u => u.UserId == userId && u.Identifier == identifier && u.Status == UploadStatus.Cancelled && u.UpdatedAt >= since, cancellationToken);
+
     /// <summary>Cancels the user's live upload with this identifier, unless it is already being assembled.</summary>
     public async Task<Upload?> CancelAsync(string userId, string identifier, CancellationToken cancellationToken)
     {

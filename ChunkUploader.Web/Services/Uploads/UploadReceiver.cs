@@ -36,7 +36,7 @@ public sealed partial class UploadReceiver(
         // A second pass only when the upload found on the first was discarded meanwhile by the refused request that created it.
         for (var pass = 0; ; pass++)
         {
-            var opened = await OpenAsync(userId, request, cancellationToken);
+            var opened = await OpenAsync(userId, request, chunk.ArrivedAt, cancellationToken);
             if (opened.Rejection is { } refused) return refused;
             var (found, created) = opened.Value!;
             if (found is not { } upload) return await ReceiveWholeAsync(userId, chunk, cancellationToken);
@@ -64,7 +64,7 @@ public sealed partial class UploadReceiver(
 
     /// <summary>The user's upload of this file: live, completed earlier, or new (if admitted); none for a new file of one
     /// chunk, which is received whole without an upload in progress.</summary>
-    private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
+    private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, DateTime arrivedAt, CancellationToken cancellationToken)
     {
         // A file of one chunk is nearly always new (its probe found nothing): on SQLite the prepared lookup says so more
         // cheaply than loading an upload. Recording it looks again, under the write lock.
@@ -75,6 +75,10 @@ public sealed partial class UploadReceiver(
             return refused;
         if (request.Layout.ChunkCount == 1)
             return (null, false);
+        // A chunk sent before its upload was cancelled, but looked at only after, is in flight like any other: it must
+        // not start the file again. Only a request that arrives after the cancel may.
+        if (await ledger.CancelledSinceAsync(userId, request.Identifier, arrivedAt, cancellationToken))
+            return Rejection.NotFound("This upload was cancelled while this chunk travelled; add the file again to start over.");
 
         // The partial data exists before the record, so that whoever finds the record finds somewhere to write.
         var candidate = Guid.CreateVersion7();
