@@ -28,16 +28,13 @@ public readonly record struct AccessLine(string Method, string Path, int StatusC
         var json = t_json ??= new Utf8JsonWriter(buffer);
         json.Reset(buffer);
 
-        Span<char> text = stackalloc char[256];
+        Span<char> timestamp = stackalloc char[32];
         json.WriteStartObject();
-        json.WriteString("Timestamp", utcNow.TryFormat(text, out var written, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) ? text[..written] : []);
+        json.WriteString("Timestamp", utcNow.TryFormat(timestamp, out var written, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture) ? timestamp[..written] : []);
         json.WriteNumber("EventId", EventId);
         json.WriteString("LogLevel", "Information");
         json.WriteString("Category", category);
-        if (text.TryWrite(CultureInfo.InvariantCulture, $"{Method} {Path} {StatusCode} in {DurationMs:0.0} ms, user {UserId}, from {RemoteAddress}", out written))
-            json.WriteString("Message", text[..written]);
-        else
-            json.WriteString("Message", ToString());
+        json.WriteString("Message", ToString());
         json.WriteStartObject("State");
         json.WriteString("Method", Method);
         json.WriteString("Path", Path);
