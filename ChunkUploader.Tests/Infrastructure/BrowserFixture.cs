@@ -75,6 +75,15 @@ public static class BrowserFixture
         await page.GetByLabel("Email").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(user.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/Login"));
+        try
+        {
+            await page.WaitForURLAsync(url => !url.Contains("/Login"));
+        }
+        catch (TimeoutException timeout)
+        {
+            // Seen rarely (here and in the benchmark): the page stays on the login form. Say what the form said.
+            var said = await page.Locator(".validation-summary-errors, .text-danger, [role=alert]").AllInnerTextsAsync();
+            throw new TimeoutException($"Signing in {user.Email} left the page on {page.Url}; it said: [{string.Join(" | ", said.Where(t => t.Trim().Length > 0))}]", timeout);
+        }
     }
 }
