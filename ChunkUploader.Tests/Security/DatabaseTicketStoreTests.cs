@@ -25,6 +25,24 @@ public sealed class DatabaseTicketStoreTests
         await AssertRaceEndsSessionAsync((store, _, userId) => store.RemoveAllOfAsync(userId, CancellationToken.None));
     }
 
+    [TestMethod]
+    public async Task A_change_one_request_makes_to_its_ticket_is_not_seen_by_the_next()
+    {
+        var user = await App.CreateUserAsync();
+        using var cache = new MemoryCache(new MemoryCacheOptions());
+        var store = new DatabaseTicketStore(App.Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System, cache);
+        var key = await store.StoreAsync(Ticket(user.Id), CancellationToken.None);
+
+        var first = await store.RetrieveAsync(key, CancellationToken.None);
+        first!.Properties.ExpiresUtc = DateTimeOffset.UtcNow.AddYears(10);
+        first.Principal.Identities.Single().AddClaim(new Claim(ClaimTypes.Role, "Admin"));
+        var second = await store.RetrieveAsync(key, CancellationToken.None);
+
+        Assert.IsTrue(second!.Properties.ExpiresUtc < DateTimeOffset.UtcNow.AddDays(1), "the stored expiry, not the first request's");
+        Assert.IsFalse(second.Principal.IsInRole("Admin"));
+        Assert.AreEqual(user.Id, second.Principal.FindFirstValue(ClaimTypes.NameIdentifier));
+    }
+
     /// <summary>A read finds the session, the session is ended while that read is about to remember it, then the read finishes.</summary>
     private static async Task AssertRaceEndsSessionAsync(Func<DatabaseTicketStore, string, string, Task> end)
     {

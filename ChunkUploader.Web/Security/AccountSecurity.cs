@@ -73,6 +73,8 @@ public static class AccountSecurity
             .Configure<DatabaseTicketStore>((cookie, store) => cookie.SessionStore = store)
             .PostConfigure(cookie =>
             {
+                // After the cookie handler's own post-configuration, which creates the format from data protection.
+                cookie.TicketDataFormat = new RecentCookieTickets(cookie.TicketDataFormat);
                 ExplainRedirects(cookie.Events);
                 CheckStampsOnlyWhenDue(cookie.Events);
             });

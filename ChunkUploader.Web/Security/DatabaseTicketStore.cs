@@ -65,21 +65,21 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
     {
         if (key.Length != UserSession.IdLength) return null;
-        if (!cache.TryGetValue(CacheKey(key), out UserSession? session))
+        if (!cache.TryGetValue(CacheKey(key), out RecentSession? recent))
         {
             var changes = Interlocked.Read(ref _changes);
             await using var scope = scopes.CreateAsyncScope();
-            session = await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.AsNoTracking()
+            var session = await scope.ServiceProvider.GetRequiredService<AppDbContext>().UserSessions.AsNoTracking()
                 .SingleOrDefaultAsync(s => s.Id == key, cancellationToken);
-            if (session is not null)
-            {
-                cache.Set(CacheKey(key), session, RecentReadLifetime);
-                // A session ended while this read ran: the read may have remembered it after the end forgot it.
-                if (Interlocked.Read(ref _changes) != changes) cache.Remove(CacheKey(key));
-            }
+            if (session is null) return null;
+            recent = new RecentSession(TicketSerializer.Default.Deserialize(session.Ticket), session.ExpiresAt);
+            cache.Set(CacheKey(key), recent, RecentReadLifetime);
+            // A session ended while this read ran: the read may have remembered it after the end forgot it.
+            if (Interlocked.Read(ref _changes) != changes) cache.Remove(CacheKey(key));
         }
-        if (session is null || session.ExpiresAt < clock.GetUtcNow().UtcDateTime) return null;
-        return TicketSerializer.Default.Deserialize(session.Ticket);
+        if (recent is not { Ticket: { } ticket } || recent.ExpiresAt < clock.GetUtcNow().UtcDateTime) return null;
+        // The handler may change the ticket it is given (a renewal sets new times), so each request gets its own copy.
+        return ticket.Clone();
     }
 
     public Task RemoveAsync(string key) => RemoveAsync(key, CancellationToken.None);
@@ -114,4 +114,7 @@ public sealed class DatabaseTicketStore(IServiceScopeFactory scopes, TimeProvide
     }
 
     private static string CacheKey(string key) => "session:" + key;
+
+    /// <summary>A session as read, its ticket already deserialised; <c>null</c> when its bytes were not a ticket.</summary>
+    private sealed record RecentSession(AuthenticationTicket? Ticket, DateTime? ExpiresAt);
 }
