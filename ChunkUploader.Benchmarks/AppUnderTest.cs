@@ -39,10 +39,6 @@ public sealed class AppUnderTest : IAsyncDisposable
         start.Environment["Storage__Root"] = Path.Combine(root, "storage");
         start.Environment["ConnectionStrings__Default"] = $"Data Source={Path.Combine(root, "app.db")}";
         start.Environment["AllowedHosts"] = "127.0.0.1";
-        // A build (unlike a publish) has no wwwroot beside the dll, and outside Development the app does not map the
-        // project's: the page scenario needs its scripts, so the web root is the project's own.
-        var webRoot = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(appDll)!, "..", "..", "..", "wwwroot"));
-        if (Directory.Exists(webRoot)) start.Environment["ASPNETCORE_WEBROOT"] = webRoot;
         // Plain HTTP on loopback: no TLS proxy in front of the benchmark (ProductionDefaults would otherwise redirect and mark cookies Secure).
         start.Environment["Https__Required"] = "false";
         // Limits far above what the benchmark sends, so that it measures the pipeline rather than the rate limiter.

@@ -24,7 +24,7 @@ var cancellationToken = runTime.Token;
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; runTime.Cancel(); };
 
 var repository = RepositoryRoot();
-var appDll = await BuiltAppAsync(repository, cancellationToken);
+var appDll = await PublishedAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
@@ -362,13 +362,15 @@ static string RepositoryRoot()
 }
 
 // The project reference builds the app in the benchmark's configuration; built alone, the benchmark builds it here.
-static async Task<string> BuiltAppAsync(string repository, CancellationToken cancellationToken)
+// The app as it is deployed (README, Operations): published, so that static files and their endpoints are the
+// deployment's, not a build output's development fallback (a route that looks on disk for every request's path).
+static async Task<string> PublishedAppAsync(string repository, CancellationToken cancellationToken)
 {
-    var dll = Path.Combine(repository, "ChunkUploader.Web", "bin", "Release", "net10.0", "ChunkUploader.Web.dll");
-    if (File.Exists(dll)) return dll;
-    Console.WriteLine("Building ChunkUploader.Web in Release …");
-    using var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", Path.Combine(repository, "ChunkUploader.Web")]))!;
-    await build.WaitForExitAsync(cancellationToken);
-    return build.ExitCode == 0 && File.Exists(dll) ? dll : throw new InvalidOperationException("dotnet build -c Release of ChunkUploader.Web failed.");
+    var output = Path.Combine(repository, "ChunkUploader.Benchmarks", "bin", "published-app");
+    Console.WriteLine($"Publishing ChunkUploader.Web in Release to {output} …");
+    using var publish = Process.Start(new ProcessStartInfo("dotnet", ["publish", "-c", "Release", "--nologo", "-v", "quiet", "-o", output, Path.Combine(repository, "ChunkUploader.Web")]))!;
+    await publish.WaitForExitAsync(cancellationToken);
+    var dll = Path.Combine(output, "ChunkUploader.Web.dll");
+    return publish.ExitCode == 0 && File.Exists(dll) ? dll : throw new InvalidOperationException("dotnet publish -c Release of ChunkUploader.Web failed.");
 }
 
