@@ -317,7 +317,7 @@ string Report()
     text.AppendLine($"# Benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC ({sizes.Mode} run)");
     text.AppendLine();
     text.AppendLine($"`dotnet run -c Release --project ChunkUploader.Benchmarks{(sizes == BenchSizes.Quick ? " -- --quick" : "")}` on {Environment.ProcessorCount} cores, " +
-                    $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}. The app runs in Release and Production as a child process on " +
+                    $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}. The app is published in Release and runs in Production as a child process on " +
                     "127.0.0.1 with its own SQLite database and storage, default configuration (durable writes on) but for generous rate limits; " +
                     "the bare baseline is Kestrel inside the benchmark streaming each chunk's file part to its offset (no fsync; a second one also flushes every chunk). " +
                     $"One client for all: a testChunks GET then a multipart POST (with `X-Chunk-Checksum`) per chunk, {BenchSizes.InFlight} in flight.");
