@@ -361,7 +361,6 @@ static string RepositoryRoot()
     throw new InvalidOperationException("Run the benchmark from the repository (ChunkUploader.sln not found above it).");
 }
 
-// The project reference builds the app in the benchmark's configuration; built alone, the benchmark builds it here.
 // The app as it is deployed (README, Operations): published, so that static files and their endpoints are the
 // deployment's, not a build output's development fallback (a route that looks on disk for every request's path).
 static async Task<string> PublishedAppAsync(string repository, CancellationToken cancellationToken)
