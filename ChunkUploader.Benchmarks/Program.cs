@@ -235,6 +235,7 @@ async Task PostgreSqlAsync()
         Versus(await Run("pg", $"{oneMiBChunks}, PostgreSQL", () => scenarios.OneFileAsync(oneMiBChunks, target, file)), oneMiBApp);
         Versus(await Run("pg", $"{Probes}, PostgreSQL", () => scenarios.ProbesAsync(Probes, target, sizes.ProbeDuration, sizes.ProbeConcurrency)), appProbes);
         Versus(await Run("pg", $"{smallFilesScenario}, PostgreSQL", () => scenarios.SmallFilesAsync(smallFilesScenario, target, SmallFiles(sizes.SmallFiles, "photo"))), appSmall);
+        if (profile) await ProfileAsync(app, target, "pg-");
         errorLines += app.ErrorLines;
     }
     finally
@@ -285,22 +286,24 @@ async Task WarmUntilSettledAsync(string name, int processId, Func<Task> round)
     Console.WriteLine($"{rounds} rounds, the last with {jitShare:P0} of the CPU in the JIT");
 }
 
-async Task ProfileAsync(AppUnderTest app, Target appTarget)
+// On PostgreSQL (prefix "pg-") the same three scenarios are profiled whatever --only names.
+async Task ProfileAsync(AppUnderTest app, Target appTarget, string prefix = "")
 {
+    bool Profiled(string key) => prefix.Length > 0 || Wanted(key);
     var folder = ProfileFolder();
     var big = BenchFile.Random(Math.Min(sizes.BigFileBytes, 64 * BenchSizes.MiB), BenchSizes.MiB, "profiled.bin");
     var small = SmallFiles(200, "profiled");
     foreach (var tool in Profiler.Tools)
     {
         Console.WriteLine($"Profiling with {tool} into {Path.GetRelativePath(repository, folder)}");
-        if (Wanted("1mib"))
-            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "chunks-1mib", cancellationToken))
+        if (Profiled("1mib"))
+            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}chunks-1mib", cancellationToken))
                 await scenarios.OneFileAsync("profiled", appTarget, big.Again());
-        if (Wanted("probe"))
-            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "probes", cancellationToken))
+        if (Profiled("probe"))
+            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}probes", cancellationToken))
                 await scenarios.ProbesAsync("profiled", appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency);
-        if (Wanted("small"))
-            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, "small-files", cancellationToken))
+        if (Profiled("small"))
+            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}small-files", cancellationToken))
                 await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
     }
 }
