@@ -1,17 +1,20 @@
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
+using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Options = Microsoft.Extensions.Options.Options;
 
 namespace ChunkUploader.Tests.Services;
 
 /// <summary>
-/// The probe on SQLite runs its own prepared SQL (<see cref="SqlitePreparedReads"/>), elsewhere the EF query that also
-/// finds uploads for chunks: both must give the same answer for every state an upload can be in.
+/// The probe runs its own SQL, prepared on SQLite (<see cref="SqlitePreparedReads"/>), on the context's connection
+/// elsewhere (<see cref="ContextReads"/>); chunks find their upload through an EF query. On both databases all must agree,
+/// for every state an upload can be in. Also what the ledger asks the database before and while it records a new file.
 /// </summary>
 [TestClass]
 public sealed class UploadLedgerProbeTests
@@ -22,6 +25,7 @@ public sealed class UploadLedgerProbeTests
 
     private static string _folder = "";
     private static string _connectionString = "";
+    private static string _postgreSql = "";
     private static string _owner = "";
     private static string _stranger = "";
 
@@ -30,14 +34,27 @@ public sealed class UploadLedgerProbeTests
     {
         _folder = Directory.CreateTempSubdirectory("probe-").FullName;
         _connectionString = $"Data Source={Path.Combine(_folder, "app.db")}";
-        await using var db = Context();
-        await db.Database.MigrateAsync();
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;"); // as the app runs it
+        _postgreSql = DatabaseServiceCollectionExtensions.PostgreSqlConnectionString((await TestDatabase.NewPostgreSqlAsync("probe")).ConnectionString);
         var owner = new IdentityUser("owner@probe.test");
         var stranger = new IdentityUser("stranger@probe.test");
-        db.Users.AddRange(owner, stranger);
         (_owner, _stranger) = (owner.Id, stranger.Id);
+        await using (var db = Context())
+        {
+            await db.Database.MigrateAsync();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;"); // as the app runs it
+            await SeedAsync(db, owner, stranger);
+        }
+        await using (var db = PostgreSqlContext())
+        {
+            await db.Database.MigrateAsync();
+            await SeedAsync(db, owner, stranger);
+        }
+    }
 
+    /// <summary>The same uploads in both databases: one in every state the probe tells apart.</summary>
+    private static async Task SeedAsync(AppDbContext db, IdentityUser owner, IdentityUser stranger)
+    {
+        db.Users.AddRange(owner, stranger);
         var receiving = Add(db, _owner, "receiving", Shape, UploadStatus.Receiving);
         db.UploadChunks.Add(new UploadChunk { UploadId = receiving.Id, Number = 2, Size = ChunkSize, ClaimToken = Guid.NewGuid(), LeaseUntil = DateTime.UtcNow, RecordedAt = DateTime.UtcNow });
         db.UploadChunks.Add(new UploadChunk { UploadId = receiving.Id, Number = 3, Size = ChunkSize, ClaimToken = Guid.NewGuid(), LeaseUntil = DateTime.UtcNow.AddMinutes(1) });
@@ -101,23 +118,30 @@ public sealed class UploadLedgerProbeTests
 
     [TestMethod]
     [DynamicData(nameof(Probes))]
-    public async Task The_prepared_probe_and_the_EF_query_give_the_same_answer(string identifier, ChunkLayout layout, int chunk, ProbedUpload? expected)
+    public async Task Every_probe_finds_the_upload_the_chunks_find_and_says_whether_it_holds_the_chunk(string identifier, ChunkLayout layout, int chunk, ProbedUpload? expected)
     {
         var request = Request(identifier, chunk, layout);
+        await using var postgreSql = PostgreSqlContext();
 
-        var throughEf = await Ledger(_db, preparedReads: null).ProbeAsync(_owner, request, CancellationToken.None);
-        var throughPrepared = await Ledger(_db, _prepared).ProbeAsync(_owner, request, CancellationToken.None);
-
-        Assert.AreEqual(expected, throughEf, "EF");
-        Assert.AreEqual(expected, throughPrepared, "prepared");
+        Assert.AreEqual(expected, await Ledger(_db, _prepared).ProbeAsync(_owner, request, CancellationToken.None), "SQLite, prepared");
+        Assert.AreEqual(expected, await Ledger(_db, preparedReads: null).ProbeAsync(_owner, request, CancellationToken.None), "SQLite, on the context's connection");
+        Assert.AreEqual(expected, await Ledger(postgreSql, preparedReads: null).ProbeAsync(_owner, request, CancellationToken.None), "PostgreSQL");
+        foreach (var (name, db) in new[] { ("SQLite", _db), ("PostgreSQL", (AppDbContext)postgreSql) })
+        {
+            var found = await Ledger(db, preparedReads: null).FindExistingAsync(_owner, request, CancellationToken.None);
+            Assert.AreEqual<(long, long, bool)?>(expected is null ? null : (expected.TotalSize, expected.ChunkSize, expected.ForceChunkSize),
+                found is null ? null : (found.TotalSize, found.ChunkSize, found.ForceChunkSize), $"{name}: the upload a chunk would find");
+        }
     }
 
     [TestMethod]
     public async Task Another_users_upload_is_never_found()
     {
         var request = Request("receiving", 2, Shape);
+        await using var postgreSql = PostgreSqlContext();
         Assert.IsNull(await Ledger(_db, _prepared).ProbeAsync(_stranger, request, CancellationToken.None));
         Assert.IsNull(await Ledger(_db, preparedReads: null).ProbeAsync(_stranger, request, CancellationToken.None));
+        Assert.IsNull(await Ledger(postgreSql, preparedReads: null).ProbeAsync(_stranger, request, CancellationToken.None));
     }
 
     [TestMethod]
@@ -159,6 +183,45 @@ public sealed class UploadLedgerProbeTests
     }
 
     [TestMethod]
+    public void Without_prepared_reads_a_file_may_be_new_without_a_lookup()
+    {
+        Assert.IsTrue(Ledger(_db, _prepared).MayBeNew(_owner, Request("never-seen", 1, Shape)));
+        Assert.IsFalse(Ledger(_db, _prepared).MayBeNew(_owner, Request("receiving", 1, Shape)), "the prepared lookup found it");
+        Assert.IsTrue(Ledger(_db, preparedReads: null).MayBeNew(_owner, Request("receiving", 1, Shape)), "no round trip asked: the record looks again");
+    }
+
+    [TestMethod]
+    public async Task Recording_a_new_file_sets_no_savepoint_and_the_next_user_of_the_context_gets_them_back()
+    {
+        var savepoints = new SavepointCount();
+        // As the app holds its contexts: pooled, one at a time here, so that the second is the first one back.
+        var pool = new PooledDbContextFactory<SqliteAppDbContext>(ContextOptions<SqliteAppDbContext>(savepoints), poolSize: 1);
+        var request = Request("recorded-whole", 1, new ChunkLayout(ChunkSize, ChunkSize, ForceChunkSize: false));
+        var id = Guid.CreateVersion7();
+
+        var db = pool.CreateDbContext();
+        var recorded = await Ledger(db, _prepared).CreateWholeAsync(id, _owner, request, DateTime.UtcNow, new string('0', 64), null, _ => null, CancellationToken.None);
+        await db.DisposeAsync();
+
+        Assert.AreEqual(id, recorded.Value?.Id, recorded.Rejection?.Message);
+        Assert.AreEqual(0, savepoints.Created, "a failed insert rolls the whole transaction back: a savepoint around it is two statements for nothing");
+        await using var next = pool.CreateDbContext();
+        Assert.AreSame(db, next, "the pool handed the same context out again");
+        Assert.IsTrue(next.Database.AutoSavepointsEnabled, "the pool restored EF's default for whoever uses the context next");
+    }
+
+    private sealed class SavepointCount : DbTransactionInterceptor
+    {
+        public int Created { get; private set; }
+
+        public override ValueTask<InterceptionResult> CreatingSavepointAsync(System.Data.Common.DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            Created++;
+            return ValueTask.FromResult(result);
+        }
+    }
+
+    [TestMethod]
     public void Prepared_connections_never_write()
     {
         var refused = Assert.ThrowsExactly<SqliteException>(() => _prepared.Read("DELETE FROM \"Uploads\"", [], reader => reader.RecordsAffected));
@@ -186,7 +249,13 @@ public sealed class UploadLedgerProbeTests
     private static UploadLedger Ledger(AppDbContext db, SqlitePreparedReads? preparedReads) =>
         new(db, new SqliteWriteQueue(), TimeProvider.System, new InstanceName("test"), Options.Create(new UploadOptions()), preparedReads);
 
-    private static SqliteAppDbContext Context() =>
-        new(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite(_connectionString)
+    private static SqliteAppDbContext Context() => new(ContextOptions<SqliteAppDbContext>());
+
+    private static PostgreSqlAppDbContext PostgreSqlContext() =>
+        new(new DbContextOptionsBuilder<PostgreSqlAppDbContext>().UseNpgsql(_postgreSql)
             .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning)).Options);
+
+    private static DbContextOptions<T> ContextOptions<T>(params IInterceptor[] interceptors) where T : DbContext =>
+        new DbContextOptionsBuilder<T>().UseSqlite(_connectionString).AddInterceptors(interceptors)
+            .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning)).Options;
 }

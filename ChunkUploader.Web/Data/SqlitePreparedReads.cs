@@ -29,7 +29,7 @@ public sealed class SqlitePreparedReads : IDisposable
     public static bool CanServe(string connectionString) =>
         new SqliteConnectionStringBuilder(connectionString) is { Mode: not SqliteOpenMode.Memory, DataSource: not ("" or ":memory:") };
 
-    /// <summary>Runs <paramref name="sql"/>, whose parameters are <c>$p0</c>, <c>$p1</c>… in the order of <paramref name="values"/>.</summary>
+    /// <summary>Runs <paramref name="sql"/>, whose parameters are <c>@p0</c>, <c>@p1</c>… in the order of <paramref name="values"/>.</summary>
     public T Read<T>(string sql, object?[] values, Func<SqliteDataReader, T> read)
     {
         var lane = Rent();
@@ -109,7 +109,7 @@ public sealed class SqlitePreparedReads : IDisposable
             if (_commands.TryGetValue(sql, out var command)) return command;
             command = _connection.CreateCommand();
             command.CommandText = sql;
-            for (var i = 0; i < parameterCount; i++) command.Parameters.Add(new SqliteParameter($"$p{i}", DBNull.Value));
+            for (var i = 0; i < parameterCount; i++) command.Parameters.Add(new SqliteParameter($"@p{i}", DBNull.Value));
             command.Prepare();
             _commands.Add(sql, command);
             return command;

@@ -6,7 +6,7 @@ namespace ChunkUploader.Web.Services.Uploads;
 /// </summary>
 public sealed record ChunkReceipt(string Status, Guid UploadId, int ChunksReceived, int TotalChunks, string? Sha256 = null)
 {
-    /// <summary>The upload was complete before this request came: nothing it carried was stored.</summary>
+    /// <summary>The upload was complete before this request could record it: nothing it carried was kept.</summary>
     public bool CompletedBefore { get; init; }
 
     public const string Received = "chunk_received";

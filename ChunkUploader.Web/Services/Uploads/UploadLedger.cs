@@ -33,17 +33,12 @@ public sealed class UploadLedger(
     /// In one query: the user's live upload with this identifier (whatever its shape: the caller refuses a mismatch), or
     /// else their newest completed upload of this very file (same identifier, size and chunking).
     /// </summary>
-    public async Task<Upload?> FindExistingAsync(string userId, ChunkRequest request, CancellationToken cancellationToken) =>
-        (await FindExisting(userId, request, 0, cancellationToken))?.Upload;
+    public Task<Upload?> FindExistingAsync(string userId, ChunkRequest request, CancellationToken cancellationToken) =>
+        FindExistingQuery.For(db)(db, userId, request.Identifier, request.Layout.TotalSize, request.Layout.ChunkSize, request.Layout.ForceChunkSize, cancellationToken);
 
-    private sealed record ExistingUpload(Upload Upload, bool HoldsChunk);
-
-    // Run for every probe and every chunk, so compiled. Chunk 0 (none) when only the upload is wanted.
-    private Task<ExistingUpload?> FindExisting(string userId, ChunkRequest request, int chunkNumber, CancellationToken cancellationToken) =>
-        FindExistingQuery.For(db)(db, userId, request.Identifier, request.Layout.TotalSize, request.Layout.ChunkSize, request.Layout.ForceChunkSize, chunkNumber, cancellationToken);
-
-    private static readonly CompiledPerModel<Func<AppDbContext, string, string, long, long, bool, int, CancellationToken, Task<ExistingUpload?>>> FindExistingQuery = new(() =>
-        EF.CompileAsyncQuery((AppDbContext db, string userId, string identifier, long totalSize, long chunkSize, bool forceChunkSize, int chunkNumber, CancellationToken _) =>
+    // Run for every chunk of a file of several, so compiled. The probe's ProbeSql finds the same upload.
+    private static readonly CompiledPerModel<Func<AppDbContext, string, string, long, long, bool, CancellationToken, Task<Upload?>>> FindExistingQuery = new(() =>
+        EF.CompileAsyncQuery((AppDbContext db, string userId, string identifier, long totalSize, long chunkSize, bool forceChunkSize, CancellationToken _) =>
             db.Uploads.AsNoTracking()
                 .Where(u => u.UserId == userId && u.Identifier == identifier
                             && (UploadStatuses.Live.Contains(u.Status)
@@ -51,9 +46,6 @@ public sealed class UploadLedger(
                 // The live upload (at most one) before any completed one, and the newest completed one first.
                 .OrderBy(u => u.Status == UploadStatus.Complete)
                 .ThenByDescending(u => u.CompletedAt)
-                .Select(u => new ExistingUpload(u,
-                    u.Status == UploadStatus.Assembling || u.Status == UploadStatus.Complete
-                    || db.UploadChunks.Any(c => c.UploadId == u.Id && c.Number == chunkNumber && c.RecordedAt != null)))
                 .FirstOrDefault()));
 
     /// <summary>The user's live upload with this identifier, or else their newest completed one.</summary>
@@ -150,6 +142,9 @@ public sealed class UploadLedger(
             return refused;
 
         db.Uploads.Add(upload);
+        // A failed insert rolls the whole transaction back, so the savepoint EF would set around it (two more statements,
+        // round trips on PostgreSQL) could never be used. The context pool restores the setting for the next user.
+        db.Database.AutoSavepointsEnabled = false;
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -245,15 +240,14 @@ public sealed class UploadLedger(
             .ExecuteDeleteAsync(cancellationToken);
 
     /// <summary>
-    /// For the testChunks probe, in one round trip (it precedes every chunk): <see cref="FindExistingAsync"/>, and whether
-    /// that upload holds chunk <see cref="ChunkRequest.ChunkNumber"/> (recorded; all of them once assembling or complete).
+    /// For the testChunks probe, in one round trip (it precedes every chunk): the shape of the upload
+    /// <see cref="FindExistingAsync"/> finds, and whether it holds chunk <see cref="ChunkRequest.ChunkNumber"/> (recorded;
+    /// all of them once assembling or complete).
     /// </summary>
     public async Task<ProbedUpload?> ProbeAsync(string userId, ChunkRequest request, CancellationToken cancellationToken)
     {
-        if (preparedReads is { } prepared) return prepared.Read(ProbeSql, ProbeValues(userId, request), ReadProbe);
-        return await FindExisting(userId, request, request.ChunkNumber, cancellationToken) is { Upload: var upload, HoldsChunk: var held }
-            ? new ProbedUpload(upload.TotalSize, upload.ChunkSize, upload.ForceChunkSize, held)
-            : null;
+        if (preparedReads is { } prepared) return prepared.Read(ProbeSql, ProbeValues(userId, request), reader => reader.Read() ? Probed(reader) : null);
+        return await db.Database.ReadFirstAsync(ProbeSql, ProbeValues(userId, request), Probed, cancellationToken);
     }
 
     /// <summary>
@@ -261,26 +255,33 @@ public sealed class UploadLedger(
     /// there is one, or when only <see cref="FindExistingAsync"/> can tell (PostgreSQL, where it is the same single query).
     /// </summary>
     public bool IsSurelyNew(string userId, ChunkRequest request) =>
-        preparedReads is { } prepared && prepared.Read(ProbeSql, ProbeValues(userId, request), ReadProbe) is null;
+        preparedReads is { } prepared && !prepared.Read(ProbeSql, ProbeValues(userId, request), reader => reader.Read());
+
+    /// <summary>
+    /// False only when the cheap prepared lookup (SQLite) finds an upload of this file. Without one (PostgreSQL), true
+    /// without asking: a lookup there costs a round trip to the server, and the caller's record looks again anyway.
+    /// </summary>
+    public bool MayBeNew(string userId, ChunkRequest request) => preparedReads is null || IsSurelyNew(userId, request);
 
     private static object?[] ProbeValues(string userId, ChunkRequest request) =>
         [userId, request.Identifier, request.Layout.TotalSize, request.Layout.ChunkSize, request.Layout.ForceChunkSize, request.ChunkNumber];
 
-    // FindExisting's query, for the probe on SQLite (prepared once, see SqlitePreparedReads): the same row, only what the probe needs.
+    // FindExisting's query, for the probe (on SQLite prepared once, see SqlitePreparedReads; elsewhere ContextReads): the
+    // same row, only what the probe needs. Written for both: a live upload sorts first, so where NULLs go does not matter.
     private static readonly string ProbeSql = $"""
         SELECT u."TotalSize", u."ChunkSize", u."ForceChunkSize",
                u."Status" IN ('{UploadStatus.Assembling}', '{UploadStatus.Complete}')
-               OR EXISTS (SELECT 1 FROM "UploadChunks" AS c WHERE c."UploadId" = u."Id" AND c."Number" = $p5 AND c."RecordedAt" IS NOT NULL)
+               OR EXISTS (SELECT 1 FROM "UploadChunks" AS c WHERE c."UploadId" = u."Id" AND c."Number" = @p5 AND c."RecordedAt" IS NOT NULL)
         FROM "Uploads" AS u
-        WHERE u."UserId" = $p0 AND u."Identifier" = $p1
+        WHERE u."UserId" = @p0 AND u."Identifier" = @p1
           AND (u."Status" IN ({string.Join(", ", UploadStatuses.Live.Select(status => $"'{status}'"))})
-               OR (u."Status" = '{UploadStatus.Complete}' AND u."TotalSize" = $p2 AND u."ChunkSize" = $p3 AND u."ForceChunkSize" = $p4))
+               OR (u."Status" = '{UploadStatus.Complete}' AND u."TotalSize" = @p2 AND u."ChunkSize" = @p3 AND u."ForceChunkSize" = @p4))
         ORDER BY u."Status" = '{UploadStatus.Complete}', u."CompletedAt" DESC
         LIMIT 1
         """;
 
-    private static ProbedUpload? ReadProbe(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
-        reader.Read() ? new ProbedUpload(reader.GetInt64(0), reader.GetInt64(1), reader.GetBoolean(2), reader.GetBoolean(3)) : null;
+    private static ProbedUpload Probed(System.Data.Common.DbDataReader row) =>
+        new(row.GetInt64(0), row.GetInt64(1), row.GetBoolean(2), row.GetBoolean(3));
 
     /// <summary>Records a chunk whose bytes are durably on disk, if this request still holds its claim and the upload is
     /// still receiving; returns how many chunks the upload now has, or null when either no longer holds.</summary>

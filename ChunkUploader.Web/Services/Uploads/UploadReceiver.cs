@@ -66,10 +66,10 @@ public sealed partial class UploadReceiver(
     /// chunk, which is received whole without an upload in progress.</summary>
     private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, DateTime arrivedAt, CancellationToken cancellationToken)
     {
-        // A file of one chunk is nearly always new (its probe found nothing): on SQLite the prepared lookup says so more
-        // cheaply than loading an upload. Recording it looks again, under the write lock.
-        var surelyNew = request.Layout.ChunkCount == 1 && ledger.IsSurelyNew(userId, request);
-        if (!surelyNew && await ledger.FindExistingAsync(userId, request, cancellationToken) is { } existing)
+        // A file of one chunk is nearly always new (its probe found nothing), so it is not looked up before its bytes are
+        // stored: recording it looks again, under the owner's lock, and drops the bytes if it was not new after all.
+        var presumedNew = request.Layout.ChunkCount == 1 && ledger.MayBeNew(userId, request);
+        if (!presumedNew && await ledger.FindExistingAsync(userId, request, cancellationToken) is { } existing)
             return UploadLedger.SameShape(existing, request) is { } mismatch ? mismatch : (existing, false);
         if (admission.CheckFile(request) is { } refused)
             return refused;
@@ -145,9 +145,11 @@ public sealed partial class UploadReceiver(
         var upload = outcome.Value!;
         if (upload.Id != uploadId)
         {
-            // The same file, recorded by another request while this one was reading it.
+            // The same file, recorded earlier or by another request while this one was reading it: its bytes were dropped.
             if (UploadLedger.SameShape(upload, request) is { } mismatch) return mismatch;
-            return upload.Status == UploadStatus.Complete ? Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks) : InFlightElsewhere(request);
+            return upload.Status == UploadStatus.Complete
+                ? Receipt(ChunkReceipt.Complete, upload, upload.TotalChunks) with { CompletedBefore = true }
+                : InFlightElsewhere(request);
         }
         metrics.ChunkReceived(request.Length);
         if (contentRefusal is not null)
