@@ -57,6 +57,9 @@ builder.Services.AddRazorPages();
 // The largest body is a last chunk of almost twice the chunk size plus multipart framing.
 var uploadLimits = builder.Configuration.GetSection(UploadOptions.Section).Get<UploadOptions>() ?? new UploadOptions();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = uploadLimits.MaxRequestBodySize);
+// A build output (not a published app) finds its static assets' compressed copies under obj/ through this manifest in
+// every environment, not only in Development; a published app has them in wwwroot and no such manifest.
+builder.WebHost.UseStaticWebAssets();
 
 var app = builder.Build();
 if (command is not null)
@@ -78,12 +81,12 @@ app.UseStatusCodePages(context => StatusSentences.WriteAsync(context.HttpContext
 
 app.UseSecurity();
 app.UseSecurityHeaders();
-app.UseStaticFiles();
 app.UseRouting();
 app.UseAuthentication();
 app.UseRateLimits();
 app.UseAuthorization();
 
+// Every file of wwwroot as the build listed it, brotli- or gzip-compressed when the browser accepts it, with an ETag.
 app.MapStaticAssets();
 app.MapControllerRoute(name: "default", pattern: "{controller=Home}/{action=Index}/{id?}");
 app.MapRazorPages();

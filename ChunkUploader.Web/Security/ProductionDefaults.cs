@@ -63,9 +63,6 @@ public static partial class ProductionDefaults
             foreach (var network in https.KnownNetworks) forwarded.KnownIPNetworks.Add(IPNetwork.Parse(network));
         });
 
-        // Static files revalidate with their ETag; everything else that sets no caching of its own gets no-store (UseNoStore).
-        services.Configure<StaticFileOptions>(files => files.OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache");
-
         if (required)
         {
             services.AddHsts(hsts => hsts.MaxAge = https.HstsMaxAge);
