@@ -30,19 +30,22 @@ public static class ProcessIo
     /// </summary>
     public static TimeSpan CpuTime(int pid) => StatCpuTime(File.ReadAllText($"/proc/{pid}/stat"));
 
-    /// <summary>CPU time of the process's threads whose name starts with <paramref name="namePrefix"/> (from /proc/&lt;pid&gt;/task/*/stat).</summary>
-    public static TimeSpan ThreadCpuTime(int pid, string namePrefix)
+    /// <summary>
+    /// CPU time of each of the process's threads whose name starts with <paramref name="namePrefix"/>, by thread id (from
+    /// /proc/&lt;pid&gt;/task/*/stat). By id, since a thread that ends takes its CPU time out of any sum.
+    /// </summary>
+    public static Dictionary<int, TimeSpan> ThreadCpuTimes(int pid, string namePrefix)
     {
-        var total = TimeSpan.Zero;
+        var times = new Dictionary<int, TimeSpan>();
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
             string stat;
             try { stat = File.ReadAllText(Path.Combine(task, "stat")); }
             catch (IOException) { continue; } // the thread ended meanwhile
             var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
-            if (name.StartsWith(namePrefix, StringComparison.Ordinal)) total += StatCpuTime(stat);
+            if (name.StartsWith(namePrefix, StringComparison.Ordinal)) times[int.Parse(Path.GetFileName(task))] = StatCpuTime(stat);
         }
-        return total;
+        return times;
     }
 
     private static TimeSpan StatCpuTime(string stat)
