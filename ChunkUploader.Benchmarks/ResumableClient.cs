@@ -12,14 +12,21 @@ public sealed record FileRun(Latencies Chunks, TimeSpan FinalChunk, Guid? Upload
 /// <summary>
 /// An HTTP client that speaks the Resumable.js protocol as the page does: for every chunk a testChunks GET, then
 /// (unless the server holds it) a multipart POST with the antiforgery token and the chunk's checksum header;
-/// chunks the server asks to be sent again (408, 429, 460, 503) are, after its Retry-After.
+/// chunks the server asks to be sent again (408, 429, 460, 503) are, after its Retry-After. A request whose connection
+/// drops before an answer is treated as Resumable.js treats a network error: a probe means "send it", a chunk is sent
+/// again; each is counted (<see cref="DroppedConnections"/>) for the row's note.
 /// </summary>
 public sealed partial class ResumableClient(HttpClient client, string token) : IDisposable
 {
     private const int MaxAttempts = 20;
     private static readonly HashSet<HttpStatusCode> Retried = [HttpStatusCode.RequestTimeout, HttpStatusCode.TooManyRequests, HttpStatusCode.ServiceUnavailable, (HttpStatusCode)460];
 
+    private int _dropped;
+
     public HttpClient Http { get; } = client;
+
+    /// <summary>Requests so far whose connection dropped before an answer.</summary>
+    public int DroppedConnections => Volatile.Read(ref _dropped);
 
     /// <summary>A client of the bare receiver: nobody to sign in to.</summary>
     public static ResumableClient Anonymous(Uri baseAddress) => new(CreateHttpClient(baseAddress, new CookieContainer()), "");
@@ -71,7 +78,7 @@ public sealed partial class ResumableClient(HttpClient client, string token) : I
         {
             for (var number = Interlocked.Increment(ref next); number <= file.ChunkCount; number = Interlocked.Increment(ref next))
             {
-                if (await ProbeAsync(file, number, cancellationToken)) continue;
+                if (await ProbeAsync(file, number, cancellationToken) == true) continue;
                 var (elapsed, id) = await SendChunkAsync(file, number, cancellationToken);
                 latencies.Add(elapsed);
                 lock (latencies)
@@ -85,10 +92,13 @@ public sealed partial class ResumableClient(HttpClient client, string token) : I
         return new FileRun(latencies, final, uploadId);
     }
 
-    /// <summary>The testChunks GET: true when the server already holds chunk <paramref name="number"/>.</summary>
-    public async Task<bool> ProbeAsync(BenchFile file, int number, CancellationToken cancellationToken)
+    /// <summary>The testChunks GET: true when the server already holds chunk <paramref name="number"/>; null when the connection dropped.</summary>
+    public async Task<bool?> ProbeAsync(BenchFile file, int number, CancellationToken cancellationToken)
     {
-        using var response = await Http.GetAsync("api/upload?" + Query(file.Parameters(number)), cancellationToken);
+        HttpResponseMessage response;
+        try { response = await Http.GetAsync("api/upload?" + Query(file.Parameters(number)), cancellationToken); }
+        catch (HttpRequestException dropped) when (IsDropped(dropped)) { return null; }
+        using var _ = response;
         return response.StatusCode switch
         {
             HttpStatusCode.OK => true,
@@ -102,14 +112,32 @@ public sealed partial class ResumableClient(HttpClient client, string token) : I
         for (var attempt = 1; ; attempt++)
         {
             var started = Stopwatch.GetTimestamp();
-            using var response = await Http.SendAsync(ChunkRequest(file, number), cancellationToken);
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            HttpResponseMessage response;
+            string text;
+            try
+            {
+                response = await Http.SendAsync(ChunkRequest(file, number), cancellationToken);
+                text = await response.Content.ReadAsStringAsync(cancellationToken);
+            }
+            catch (HttpRequestException dropped) when (IsDropped(dropped) && attempt < MaxAttempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+                continue;
+            }
+            using var _ = response;
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (response.StatusCode == HttpStatusCode.OK) return (elapsed, UploadIdOf(text));
             if (!Retried.Contains(response.StatusCode) || attempt == MaxAttempts)
                 throw new HttpRequestException($"Chunk {number} of {file.Name} answered {(int)response.StatusCode}: {text}");
             await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromMilliseconds(200), cancellationToken);
         }
+    }
+
+    private bool IsDropped(HttpRequestException exception)
+    {
+        if (exception.InnerException is not (IOException or System.Net.Sockets.SocketException)) return false;
+        Interlocked.Increment(ref _dropped);
+        return true;
     }
 
     private HttpRequestMessage ChunkRequest(BenchFile file, int number)

@@ -31,11 +31,12 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     {
         FileRun run = null!;
         var note = "";
+        var dropped = target.Client.DroppedConnections;
         var window = await MeasureAsync(target.ProcessIds,
             async () => run = await target.Client.UploadAsync(file, BenchSizes.InFlight, cancellationToken),
             // The app assembles and hashes after the final answer; its writes count, and the next scenario must not share the CPU with it.
             async () => note = await CheckAsync(target, [(file, run.UploadId)]));
-        return FileRow(scenario, target.Name, file, run, window, target.Separate, note);
+        return FileRow(scenario, target.Name, file, run, window, target.Separate, note + Dropped(target, dropped));
     }
 
     /// <summary>One file to tus-node-server in chunks of <see cref="BenchFile.ChunkSize"/>, one PATCH at a time as tus clients send.</summary>
@@ -66,6 +67,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
     {
         var file = BenchFile.Random(10_000, BenchSizes.MiB, "probe.bin");
         long answered = 0;
+        var dropped = target.Client.DroppedConnections;
         var window = await MeasureAsync(target.ProcessIds, async () =>
         {
             var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -73,8 +75,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
             {
                 while (Stopwatch.GetTimestamp() < stopAt)
                 {
-                    await target.Client.ProbeAsync(file, 1, cancellationToken);
-                    Interlocked.Increment(ref answered);
+                    if (await target.Client.ProbeAsync(file, 1, cancellationToken) is not null) Interlocked.Increment(ref answered);
                 }
             }));
             return 0;
@@ -83,9 +84,13 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         {
             CpuMsPerUnit = window.Cpu.TotalMilliseconds / answered,
             PeakRssBytes = target.Separate ? window.PeakRssBytes : null,
-            Note = $"{concurrency} concurrent, {duration.TotalSeconds:0} s",
+            Note = $"{concurrency} concurrent, {duration.TotalSeconds:0} s{Dropped(target, dropped)}",
         };
     }
+
+    /// <summary>For a row's note: how many of its requests lost their connection (probes not counted as answered, chunks sent again).</summary>
+    private static string Dropped(Target target, int before) =>
+        target.Client.DroppedConnections - before is > 0 and var count ? $"; {count} requests lost their connection (sent again, as Resumable.js does)" : "";
 
     /// <summary>Many one-chunk files, 3 files in flight (each a probe and a POST, as Resumable.js sends a folder): files/s.</summary>
     public async Task<ResultRow> SmallFilesAsync(string scenario, Target target, IReadOnlyList<BenchFile> files)
@@ -93,6 +98,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         var latencies = new Latencies();
         var runs = new (BenchFile File, Guid? UploadId)[files.Count];
         var note = "";
+        var dropped = target.Client.DroppedConnections;
         var window = await MeasureAsync(target.ProcessIds, async () =>
         {
             var next = -1;
@@ -114,7 +120,7 @@ public sealed class Scenarios(CancellationToken cancellationToken)
             P99Ms = latencies.Percentile(99),
             PeakRssBytes = target.Separate ? window.PeakRssBytes : null,
             WrittenPerPayloadByte = window.WrittenBytes / (double)files.Sum(f => f.Size),
-            Note = note,
+            Note = note + Dropped(target, dropped),
         };
     }
 
