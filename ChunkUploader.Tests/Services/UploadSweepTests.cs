@@ -41,6 +41,26 @@ public sealed class UploadSweepTests
     }
 
     [TestMethod]
+    public async Task A_recorded_chunk_dates_its_upload_in_the_form_the_expiry_compares()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(10_000, 1024, "dated.bin");
+        await session.UploadAsync(file, file.Numbers.Take(1));
+        var before = DateTime.UtcNow;
+        await session.UploadAsync(file, file.Numbers.Skip(1).Take(1));
+        var after = DateTime.UtcNow;
+
+        // SQLite compares times as text: a chunk's time written in another form than EF's would sort wrongly within a day.
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var id = await IdOfAsync(file.Identifier);
+        Assert.AreEqual(1, await db.Uploads.CountAsync(u => u.Id == id && u.UpdatedAt >= before.AddMilliseconds(-1) && u.UpdatedAt <= after.AddMilliseconds(1)),
+            "the second chunk's time lies between the moments around it");
+        var updated = await db.Uploads.Where(u => u.Id == id).Select(u => u.UpdatedAt).SingleAsync();
+        Assert.AreEqual(DateTimeKind.Utc, updated.Kind);
+    }
+
+    [TestMethod]
     public async Task A_chunk_directory_whose_upload_is_not_live_is_removed()
     {
         using var session = await App.NewSessionAsync();
