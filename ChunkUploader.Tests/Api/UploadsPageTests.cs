@@ -80,6 +80,27 @@ public sealed class UploadsPageTests
     }
 
     [TestMethod]
+    public async Task Head_on_a_download_answers_its_size_validator_and_range_support_without_a_body()
+    {
+        using var session = await App.NewSessionAsync();
+        using var stranger = await App.NewSessionAsync();
+        var file = TestFile.Random(50_000, 8192, "sized.bin");
+        var id = UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
+        using var get = await session.Client.GetAsync($"Uploads/{id}/download");
+
+        using var head = await session.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"Uploads/{id}/download"));
+        using var foreign = await stranger.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"Uploads/{id}/download"));
+
+        Assert.AreEqual(HttpStatusCode.OK, head.StatusCode);
+        Assert.AreEqual(file.Size, head.Content.Headers.ContentLength);
+        Assert.AreEqual(get.Headers.ETag, head.Headers.ETag);
+        CollectionAssert.AreEqual(new[] { "bytes" }, head.Headers.AcceptRanges.ToArray());
+        Assert.AreEqual(get.Content.Headers.ContentDisposition, head.Content.Headers.ContentDisposition);
+        Assert.AreEqual(0, (await head.Content.ReadAsByteArrayAsync()).Length, "no body");
+        Assert.AreEqual(HttpStatusCode.NotFound, foreign.StatusCode, "another user's upload stays out of sight");
+    }
+
+    [TestMethod]
     public async Task Delete_removes_the_file_keeps_the_record_and_records_who()
     {
         using var alice = await App.NewSessionAsync();

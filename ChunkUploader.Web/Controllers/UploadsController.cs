@@ -39,8 +39,12 @@ public sealed class UploadsController(UploadHistory history, IUploadStore store,
         return Redirect(Url.Content("~/Uploads"));
     }
 
-    /// <summary>Streams a finished file under its original name, with range support so that a large download can resume.</summary>
+    /// <summary>
+    /// Streams a finished file under its original name, with range support so that a large download can resume. HEAD
+    /// (what download managers ask first, for the size and range support) gets the same headers and no body.
+    /// </summary>
     [HttpGet("{id:guid}/download")]
+    [HttpHead("{id:guid}/download")]
     public async Task<IActionResult> Download(Guid id, CancellationToken cancellationToken)
     {
         if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NoSuchUpload();
