@@ -98,6 +98,9 @@ var warmUpRounds = new List<string>();
 // The runtime's background JIT thread (Linux shows the first 15 characters of ".NET Tiered Compilation Worker").
 const string TieredCompilationThread = ".NET Tiered Com";
 Console.WriteLine($"ChunkUploader benchmark ({sizes.Mode}); app: {appDll}");
+Console.Write("Touching the machine's free memory once (not measured; see FreeMemoryWarmUp) … ");
+var (touchedMiB, touching) = FreeMemoryWarmUp.Run();
+Console.WriteLine($"{touchedMiB:#,0} MiB in {touching.TotalSeconds:0.0} s");
 await using (var bare = await BareReceiver.StartAsync(durable: false, cancellationToken))
 await using (var durableBare = await BareReceiver.StartAsync(durable: true, cancellationToken))
 using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
@@ -185,8 +188,8 @@ using (var durableBareClient = ResumableClient.Anonymous(durableBare.BaseAddress
         if (users.Count > 0) await WarmUpManyAsync(users);
         var many = $"{sizes.Users} users x {sizes.FilesPerUser} files of {sizes.UserFileBytes / BenchSizes.MiB} MiB, 1 MiB chunks";
         Versus(await Run("users", many, () => scenarios.ManyUsersAsync(many, users, sizes.FilesPerUser, sizes.UserFileBytes)), oneMiBBaseline);
+        if (profile) await ProfileAsync(app, appTarget, users: users);
         foreach (var user in users) user.Client.Dispose();
-        if (profile) await ProfileAsync(app, appTarget);
         errorLines += app.ErrorLines;
     }
 
@@ -291,7 +294,7 @@ async Task WarmUntilSettledAsync(string name, int processId, Func<Task> round)
 }
 
 // On PostgreSQL (prefix "pg-") the same three scenarios are profiled whatever --only names.
-async Task ProfileAsync(AppUnderTest app, Target appTarget, string prefix = "")
+async Task ProfileAsync(AppUnderTest app, Target appTarget, string prefix = "", IReadOnlyList<Target>? users = null)
 {
     bool Profiled(string key) => prefix.Length > 0 || Wanted(key);
     var folder = ProfileFolder();
@@ -309,6 +312,9 @@ async Task ProfileAsync(AppUnderTest app, Target appTarget, string prefix = "")
         if (Profiled("small"))
             await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}small-files", cancellationToken))
                 await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
+        if (users is { Count: > 0 })
+            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}many-users", cancellationToken))
+                await scenarios.ManyUsersAsync("profiled", users, sizes.FilesPerUser, sizes.UserFileBytes);
     }
 }
 
@@ -354,6 +360,8 @@ string Report()
                     "machine's load as rates do. The bare baseline runs inside the benchmark, so its figure includes the client's CPU.");
     text.AppendLine($"- Peak RSS: VmHWM of the app process over the scenario ({(peakResets ? "reset before each scenario through clear_refs" : "not resettable here: the peak so far")}).");
     text.AppendLine("- Written / payload byte: write_bytes of /proc/<pid>/io over the scenario, including assembly, hashing and the database, divided by the bytes uploaded.");
+    text.AppendLine($"- Before anything else the run touched {touchedMiB:#,0} MiB of the machine's free memory once ({touching.TotalSeconds:0.0} s), so that no scenario " +
+                    "pays this virtual machine's first-touch cost for the page cache it fills (FreeMemoryWarmUp says why).");
     text.AppendLine($"- App log lines at Error or above during the run: {errorLines}.");
     text.AppendLine($"- Load average (1, 5, 15 min) of the shared machine: {loadBefore} before the run, {LoadAverage()} after.");
     return text.ToString();
