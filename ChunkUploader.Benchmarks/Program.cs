@@ -28,6 +28,7 @@ var appDll = await PublishedAppAsync(repository, cancellationToken);
 var rows = new List<ResultRow>();
 var scenarios = new Scenarios(cancellationToken);
 var step = 0;
+var resetTime = TimeSpan.Zero; // spent in PageCacheReset before the rows
 // Seven long scenarios run once; the 1 MiB, 5 MiB, probe and small-file ones (17 rows) once per round.
 var steps = 7 + 17 * sizes.Rounds;
 
@@ -42,6 +43,7 @@ async Task<ResultRow?> Run(string key, string what, Func<Task<ResultRow>> scenar
 async Task<ResultRow> Measure(string what, Func<Task<ResultRow>> scenario)
 {
     Console.Write($"[{++step,2}/{steps}] {what} … ");
+    resetTime += PageCacheReset.Run();
     var row = await scenario();
     Console.WriteLine($"{row.Rate.ToString("0.#", CultureInfo.InvariantCulture)} {row.Unit} {row.Note}");
     return row;
@@ -98,9 +100,6 @@ var warmUpRounds = new List<string>();
 // The runtime's background JIT thread (Linux shows the first 15 characters of ".NET Tiered Compilation Worker").
 const string TieredCompilationThread = ".NET Tiered Com";
 Console.WriteLine($"ChunkUploader benchmark ({sizes.Mode}); app: {appDll}");
-Console.Write("Touching the machine's free memory once (not measured; see FreeMemoryWarmUp) … ");
-var (touchedMiB, touching) = FreeMemoryWarmUp.Run();
-Console.WriteLine($"{touchedMiB:#,0} MiB in {touching.TotalSeconds:0.0} s");
 await using (var bare = await BareReceiver.StartAsync(durable: false, cancellationToken))
 await using (var durableBare = await BareReceiver.StartAsync(durable: true, cancellationToken))
 using (var bareClient = ResumableClient.Anonymous(bare.BaseAddress))
@@ -360,8 +359,9 @@ string Report()
                     "machine's load as rates do. The bare baseline runs inside the benchmark, so its figure includes the client's CPU.");
     text.AppendLine($"- Peak RSS: VmHWM of the app process over the scenario ({(peakResets ? "reset before each scenario through clear_refs" : "not resettable here: the peak so far")}).");
     text.AppendLine("- Written / payload byte: write_bytes of /proc/<pid>/io over the scenario, including assembly, hashing and the database, divided by the bytes uploaded.");
-    text.AppendLine($"- Before anything else the run touched {touchedMiB:#,0} MiB of the machine's free memory once ({touching.TotalSeconds:0.0} s), so that no scenario " +
-                    "pays this virtual machine's first-touch cost for the page cache it fills (FreeMemoryWarmUp says why).");
+    text.AppendLine(PageCacheReset.IsAvailable
+        ? $"- Before each measured row the kernel's page cache was written out and dropped and 4.5 GiB of memory touched and freed ({resetTime.TotalSeconds:0} s in all, not measured), so that every row writes into recently used memory rather than pages the virtual machine's host has taken back (PageCacheReset says why)."
+        : "- The page cache was not reset between rows (not root): rows may differ by whether their writes met memory the virtual machine's host had taken back (PageCacheReset says why).");
     text.AppendLine($"- App log lines at Error or above during the run: {errorLines}.");
     text.AppendLine($"- Load average (1, 5, 15 min) of the shared machine: {loadBefore} before the run, {LoadAverage()} after.");
     return text.ToString();
