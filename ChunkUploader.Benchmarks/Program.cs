@@ -7,7 +7,7 @@ using ChunkUploader.Tests.Infrastructure;
 
 // dotnet run -c Release --project ChunkUploader.Benchmarks -- [--quick] [--profile] [--app-setting Key=Value] [--only 1mib|5mib|tus|flask|huge|probe|small|page|users|nofsync|pg]
 var sizes = args.Contains("--quick") ? BenchSizes.Quick : BenchSizes.Full;
-// --profile: after the measured scenarios, repeats three of them under strace and perf and the page's in a Chromium trace (not measured: the tools slow what they watch).
+// --profile: after the measured scenarios, repeats four of them (1 MiB chunks, probes, small files, 50 users) under strace and perf and the page's in a Chromium trace (not measured: the tools slow what they watch).
 var profile = args.Contains("--profile");
 // --only: the scenarios whose key is given, for iterating on one cost; results of such a run are not the committed table.
 var only = args.SkipWhile(arg => arg != "--only").Skip(1).FirstOrDefault();
