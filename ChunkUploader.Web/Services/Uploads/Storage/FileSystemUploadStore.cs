@@ -118,6 +118,7 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
                 {
                     throw new StorageFailedException(failure);
                 }
+                if (_durable && filled == WriteSize) EarlyWriteback.Start(file, offset + carried, filled);
                 sha?.AppendData(buffer, 0, filled);
                 carried += filled;
                 if (filled < want) break;
