@@ -303,17 +303,21 @@ async Task ProfileAsync(AppUnderTest app, Target appTarget, string prefix = "", 
     {
         Console.WriteLine($"Profiling with {tool} into {Path.GetRelativePath(repository, folder)}");
         if (Profiled("1mib"))
-            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}chunks-1mib", cancellationToken))
-                await scenarios.OneFileAsync("profiled", appTarget, big.Again());
+            await ProfiledAsync(tool, $"{prefix}chunks-1mib", () => scenarios.OneFileAsync("profiled", appTarget, big.Again()));
         if (Profiled("probe"))
-            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}probes", cancellationToken))
-                await scenarios.ProbesAsync("profiled", appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency);
+            await ProfiledAsync(tool, $"{prefix}probes", () => scenarios.ProbesAsync("profiled", appTarget, sizes.ProbeDuration, sizes.ProbeConcurrency));
         if (Profiled("small"))
-            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}small-files", cancellationToken))
-                await scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList());
+            await ProfiledAsync(tool, $"{prefix}small-files", () => scenarios.SmallFilesAsync("profiled", appTarget, small.Select(f => f.Again()).ToList()));
         if (users is { Count: > 0 })
-            await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, $"{prefix}many-users", cancellationToken))
-                await scenarios.ManyUsersAsync("profiled", users, sizes.FilesPerUser, sizes.UserFileBytes);
+            await ProfiledAsync(tool, $"{prefix}many-users", () => scenarios.ManyUsersAsync("profiled", users, sizes.FilesPerUser, sizes.UserFileBytes));
+    }
+
+    // Reset as before a measured row, so that the profile shows the same work, not the VM's memory.
+    async Task ProfiledAsync(string tool, string name, Func<Task<ResultRow>> scenario)
+    {
+        PageCacheReset.Run();
+        await using (await Profiler.AttachAsync(tool, app.ProcessId, folder, name, cancellationToken))
+            await scenario();
     }
 }
 
