@@ -32,7 +32,9 @@ public sealed class FilterAbuseTests
         ["from=2026-02-30", "is not valid"],
         ["status=Exploded", "is not valid"],
         ["name=" + new string('x', 5_000), "name search is longer than 1024"],
-        ["user=" + new string('x', 5_000), "user search is longer than 1024"]);
+        ["user=" + new string('x', 5_000), "user search is longer than 1024"],
+        ["name=a%00b", "name search contains control characters"],
+        ["user=a%0Ab", "user search contains control characters"]);
 
     [TestMethod]
     [DynamicData(nameof(Refused))]

@@ -42,6 +42,22 @@ public sealed class UploadRejectionTests
     }
 
     [TestMethod]
+    [DataRow("GET", "api/upload/status?resumableIdentifier=a%00b", "resumableIdentifier contains control characters")]
+    [DataRow("DELETE", "api/upload?resumableIdentifier=a%00b", "resumableIdentifier contains control characters")]
+    [DataRow("GET", "api/upload/status?resumableIdentifier=%20", "resumableIdentifier is missing")]
+    public async Task The_status_and_cancel_requests_read_the_identifier_by_the_chunk_rules(string method, string url, string message)
+    {
+        using var session = await App.NewSessionAsync();
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        request.Headers.Add(ApiSession.TokenHeader, session.Token);
+
+        using var response = await session.Client.SendAsync(request);
+
+        Assert.AreEqual(HttpStatusCode.BadRequest, response.StatusCode);
+        StringAssert.Contains(await response.Content.ReadAsStringAsync(), message);
+    }
+
+    [TestMethod]
     public async Task A_file_over_the_maximum_is_refused_on_the_probe_and_the_first_chunk()
     {
         using var session = await App.NewSessionAsync();

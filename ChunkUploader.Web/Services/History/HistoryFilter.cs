@@ -34,11 +34,17 @@ public sealed record HistoryFilter : IValidatableObject
     {
         if (From is { } from && To is { } to && from > to)
             yield return new ValidationResult($"The range starts ({from:yyyy-MM-dd}) after it ends ({to:yyyy-MM-dd}).", [nameof(From)]);
-        if (User?.Length > MaxSearchLength)
-            yield return new ValidationResult($"The user search is longer than {MaxSearchLength} characters.", [nameof(User)]);
-        if (Name?.Length > MaxSearchLength)
-            yield return new ValidationResult($"The name search is longer than {MaxSearchLength} characters.", [nameof(Name)]);
+        if (SearchProblem("user", User) is { } user)
+            yield return new ValidationResult(user, [nameof(User)]);
+        if (SearchProblem("name", Name) is { } name)
+            yield return new ValidationResult(name, [nameof(Name)]);
     }
+
+    private static string? SearchProblem(string search, string? value) =>
+        value?.Length > MaxSearchLength ? $"The {search} search is longer than {MaxSearchLength} characters."
+        // No stored name or email has one, and PostgreSQL refuses a NUL in text outright.
+        : value?.Any(char.IsControl) == true ? $"The {search} search contains control characters."
+        : null;
 
     /// <summary>The same filter on another page, for links.</summary>
     public Dictionary<string, string?> RouteValues(int? page = null, UploadSort? sort = null, bool? asc = null) => new()

@@ -37,6 +37,10 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
         return new ChunkRequest((int)chunkNumber, layout, identifier, fileName, relativePath, type);
     }
 
+    /// <summary>The <c>resumableIdentifier</c> alone, by the same rules as in a chunk request, for the requests that only name an upload.</summary>
+    public static Outcome<string> ParseIdentifier(Func<string, string?> parameter) =>
+        Text(parameter, P.Identifier, UploadLimits.MaxIdentifierLength, required: true, out var identifier) is { } rejection ? rejection : identifier;
+
     private static Rejection? Whole(Func<string, string?> parameter, string name, out long value)
     {
         value = 0;

@@ -19,10 +19,7 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
     public Outcome<ChunkRequest> ReadProbe(HttpRequest request) => parser.Parse(FromQuery(request));
 
     /// <summary>The <c>resumableIdentifier</c> alone, for the status and cancel requests that name an upload.</summary>
-    public static Outcome<string> ReadIdentifier(HttpRequest request) =>
-        FromQuery(request)(ResumableParameters.Identifier) is { Length: > 0 } identifier
-            ? identifier
-            : Rejection.BadRequest($"{ResumableParameters.Identifier} is missing.");
+    public static Outcome<string> ReadIdentifier(HttpRequest request) => ChunkRequestParser.ParseIdentifier(FromQuery(request));
 
     public const string ChecksumHeader = "X-Chunk-Checksum";
 
