@@ -14,4 +14,11 @@ public static class DbUpdateExceptions
         DbException other => other.SqlState == "23505",
         _ => false,
     };
+
+    /// <summary>Whether a statement failed because a row it refers to is gone (PostgreSQL 23503, SQLite's foreign-key constraint).</summary>
+    public static bool IsForeignKeyViolation(this DbException exception) => exception switch
+    {
+        SqliteException sqlite => sqlite.SqliteExtendedErrorCode == 787,
+        _ => exception.SqlState == "23503",
+    };
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Options;
 using Microsoft.EntityFrameworkCore;
@@ -188,10 +189,20 @@ public sealed class UploadLedger(
             .SingleOrDefault()));
 
     /// <summary>Removes an upload that a refused first request created, unless anything else has touched it since.</summary>
-    public async Task<bool> DiscardIfUnusedAsync(Guid uploadId, CancellationToken cancellationToken) =>
-        await db.Uploads
+    public async Task<bool> DiscardIfUnusedAsync(Guid uploadId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // On PostgreSQL a delete's "no chunk claimed" reads the snapshot its statement began with, so a claim committed
+        // while it waited for the row would be deleted with the upload. Locking the row first waits out a claim under
+        // way (its reference holds a key-share lock), and the delete's own snapshot then sees it.
+        if (!db.Database.IsSqlite())
+            await db.Database.ExecuteSqlInterpolatedAsync($"""SELECT 1 FROM "Uploads" WHERE "Id" = {uploadId} FOR UPDATE""", cancellationToken);
+        var deleted = await db.Uploads
             .Where(u => u.Id == uploadId && u.Status == UploadStatus.Receiving && u.ChunksReceived == 0 && !db.UploadChunks.Any(c => c.UploadId == uploadId))
-            .ExecuteDeleteAsync(cancellationToken) == 1;
+            .ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted == 1;
+    }
 
     /// <summary>Claims a chunk for this request: a fresh claim, or the takeover of one whose writer let its lease run out.</summary>
     public Task<ChunkClaim> ClaimChunkAsync(Guid uploadId, int number, long size, CancellationToken cancellationToken) =>
@@ -204,12 +215,21 @@ public sealed class UploadLedger(
             var token = Guid.NewGuid();
             var until = Now + Lease;
             // Inserted only while the upload is receiving; an existing claim or record of the chunk wins.
-            var inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
-                INSERT INTO "UploadChunks" ("UploadId", "Number", "Size", "ClaimToken", "LeaseUntil", "RecordedAt")
-                SELECT {uploadId}, {number}, {size}, {token}, {until}, NULL
-                WHERE EXISTS (SELECT 1 FROM "Uploads" WHERE "Id" = {uploadId} AND "Status" = {Receiving})
-                ON CONFLICT DO NOTHING
-                """, cancellationToken);
+            int inserted;
+            try
+            {
+                inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                    INSERT INTO "UploadChunks" ("UploadId", "Number", "Size", "ClaimToken", "LeaseUntil", "RecordedAt")
+                    SELECT {uploadId}, {number}, {size}, {token}, {until}, NULL
+                    WHERE EXISTS (SELECT 1 FROM "Uploads" WHERE "Id" = {uploadId} AND "Status" = {Receiving})
+                    ON CONFLICT DO NOTHING
+                    """, cancellationToken);
+            }
+            catch (DbException gone) when (gone.IsForeignKeyViolation())
+            {
+                // PostgreSQL: the upload was discarded between this statement's look and its insert.
+                return new ChunkClaim(ChunkClaimStatus.NotReceiving, Guid.Empty, default);
+            }
             if (inserted == 1) return new ChunkClaim(ChunkClaimStatus.Claimed, token, until);
 
             var held = await db.UploadChunks.AsNoTracking().SingleOrDefaultAsync(c => c.UploadId == uploadId && c.Number == number, cancellationToken);
