@@ -194,19 +194,59 @@ public sealed partial class UploadIntegrityTests
         await session.UploadAsync(partial, [1]);
         Assert.IsTrue(File.Exists(App.StoredFile(session.User.Id, id)));
 
+        await DeleteAccountAsync(session);
+
+        Assert.IsFalse(Directory.Exists(Path.GetDirectoryName(App.StoredFile(session.User.Id, id))), "the user's files are gone");
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id)), "the user's chunks are gone");
+        await using var scope = App.Services.CreateAsyncScope();
+        Assert.IsFalse(await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.AnyAsync(u => u.UserId == session.User.Id), "and their records");
+    }
+
+    [TestMethod]
+    [DataRow(1, DisplayName = "a file of one chunk")]
+    [DataRow(3, DisplayName = "the first chunk of a file of three")]
+    public async Task A_chunk_whose_account_is_deleted_while_it_travels_gets_401_and_stores_nothing(int chunks)
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(chunks * 4096, 4096, "orphaned.bin");
+        var form = new MultipartFormDataContent();
+        foreach (var (key, value) in file.Parameters(1)) form.Add(new StringContent(value), key);
+        form.Add(new ByteArrayContent(file.Chunk(1)), "file", "blob");
+        var bytes = await form.ReadAsByteArrayAsync();
+        // Everything up to the file part goes at once, so the server has read the fields and waits for the chunk.
+        var filePart = System.Text.Encoding.ASCII.GetString(bytes).IndexOf("name=file", StringComparison.Ordinal);
+        var release = new TaskCompletionSource();
+        var body = new HeldContent(bytes, filePart, release.Task);
+        body.Headers.ContentType = form.Headers.ContentType;
+        var request = new HttpRequestMessage(HttpMethod.Post, "api/upload") { Content = body };
+        request.Headers.Add(ApiSession.TokenHeader, session.Token);
+        var inFlight = session.Client.SendAsync(request);
+        await body.Started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+
+        await DeleteAccountAsync(session);
+        release.SetResult();
+
+        using var answer = await inFlight;
+        Assert.AreEqual(HttpStatusCode.Unauthorized, answer.StatusCode, await answer.Content.ReadAsStringAsync());
+        StringAssert.Contains(await answer.Content.ReadAsStringAsync(), "This account no longer exists");
+        string[] roots = [Path.GetDirectoryName(App.StoredFile(session.User.Id, Guid.Empty))!, App.ChunkDirectory(session.User.Id)];
+        Assert.AreEqual(0, roots.Where(Directory.Exists).Sum(root => Directory.GetFiles(root, "*", SearchOption.AllDirectories).Length), "nothing stored for the deleted account");
+        await using var scope = App.Services.CreateAsyncScope();
+        Assert.IsFalse(await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.AnyAsync(u => u.UserId == session.User.Id));
+    }
+
+    /// <summary>Deletes the session's account through the page a user would use.</summary>
+    private static async Task DeleteAccountAsync(ApiSession session)
+    {
         var page = await session.Client.GetStringAsync("Identity/Account/Manage/DeletePersonalData");
         var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["Input.Password"] = session.User.Password,
             ["__RequestVerificationToken"] = HiddenToken().Match(page).Groups[1].Value,
         });
-        using (var deleted = await session.Client.PostAsync("Identity/Account/Manage/DeletePersonalData", form))
-            Assert.AreEqual(HttpStatusCode.Redirect, deleted.StatusCode);
-
-        Assert.IsFalse(Directory.Exists(Path.GetDirectoryName(App.StoredFile(session.User.Id, id))), "the user's files are gone");
-        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id)), "the user's chunks are gone");
-        await using var scope = App.Services.CreateAsyncScope();
-        Assert.IsFalse(await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.AnyAsync(u => u.UserId == session.User.Id), "and their records");
+        using var deleted = await session.Client.PostAsync("Identity/Account/Manage/DeletePersonalData", form);
+        Assert.AreEqual(HttpStatusCode.Redirect, deleted.StatusCode);
     }
 
     private static FormUrlEncodedContent Form(ApiSession session) =>

@@ -125,6 +125,22 @@ public sealed class UploadsPageTests
         Assert.AreEqual(HttpStatusCode.NotFound, download.StatusCode);
     }
 
+    [TestMethod]
+    public async Task Delete_of_an_upload_still_receiving_removes_its_chunks_when_the_user_has_no_finished_file()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3000, 1024, "unfinished.bin");
+        await session.UploadAsync(file, file.Numbers.Take(1));
+        var id = (await session.UploadsAsync()).GetProperty("items")[0].GetProperty("id").GetGuid();
+        Assert.IsTrue(Directory.Exists(App.ChunkDirectory(session.User.Id, id)));
+
+        using var deleted = await DeleteAsync(session, id);
+
+        Assert.AreEqual(HttpStatusCode.Redirect, deleted.StatusCode, await deleted.Content.ReadAsStringAsync());
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, id)), "its chunks are gone");
+        Assert.AreEqual("Deleted", (await session.UploadsAsync()).GetProperty("items")[0].GetProperty("status").GetString());
+    }
+
     /// <summary>Posts the delete form as the details page renders it, with its antiforgery field.</summary>
     private static async Task<HttpResponseMessage> DeleteAsync(ApiSession session, Guid id)
     {

@@ -44,12 +44,16 @@ public sealed partial class UploadAssembler(UploadLedger ledger, IUploadStore st
             LogRejected(logger, upload.Id, refusal);
             result = new AssemblyResult.Rejected(refusal);
         }
-        else
+        else if (await ledger.MarkCompleteAsync(upload.Id, cancellationToken))
         {
-            await ledger.MarkCompleteAsync(upload.Id, cancellationToken);
             work.Notify();
             LogAssembled(logger, upload.Id);
             result = new AssemblyResult.Complete();
+        }
+        else
+        {
+            // Its record went with its owner's account; the orphan sweep takes the file.
+            result = new AssemblyResult.Failed("This upload was deleted while it was being finished.");
         }
         metrics.Assembled(result);
         return result;

@@ -160,6 +160,12 @@ public sealed class UploadLedger(
             return await FindLiveAsync(userId, request.Identifier, cancellationToken)
                    ?? throw new InvalidOperationException($"Upload '{request.Identifier}' could neither be created nor found.");
         }
+        catch (DbUpdateException exception) when (exception.InnerException is DbException inner && inner.IsForeignKeyViolation())
+        {
+            // The owner's account was deleted while this request was on its way.
+            await transaction.RollbackAsync(CancellationToken.None);
+            return new Rejection(StatusCodes.Status401Unauthorized, "This account no longer exists; nothing was stored.");
+        }
         finally
         {
             db.ChangeTracker.Clear();
@@ -387,11 +393,13 @@ public sealed class UploadLedger(
         await db.Uploads.Where(u => u.Id == uploadId && u.LeaseOwner == instance.Value)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.LeaseUntil, Now + Lease), cancellationToken) == 1;
 
-    public async Task MarkCompleteAsync(Guid uploadId, CancellationToken cancellationToken)
+    /// <summary>Marks the assembled upload complete; false when its record is gone (its owner's account was deleted meanwhile).</summary>
+    public async Task<bool> MarkCompleteAsync(Guid uploadId, CancellationToken cancellationToken)
     {
         var now = Now;
         var upload = await db.Uploads.AsNoTracking().Where(u => u.Id == uploadId)
-            .Select(u => new { u.StartedAt, u.TotalSize }).SingleAsync(cancellationToken);
+            .Select(u => new { u.StartedAt, u.TotalSize }).SingleOrDefaultAsync(cancellationToken);
+        if (upload is null) return false;
         var seconds = Math.Max((now - upload.StartedAt).TotalSeconds, 0.001);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Assembling)
@@ -406,6 +414,7 @@ public sealed class UploadLedger(
         // The per-chunk rows only served the receiving phase.
         await db.UploadChunks.Where(c => c.UploadId == uploadId).ExecuteDeleteAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>Ends an upload that is being assembled without a file: Failed (bytes missing) or Rejected (content not allowed).</summary>

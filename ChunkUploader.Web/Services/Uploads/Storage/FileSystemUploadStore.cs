@@ -54,6 +54,10 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         {
             return new ChunkWrite(ChunkWriteStatus.UploadGone, 0, null);
         }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageFailedException(failure);
+        }
 
         using (file)
         {
@@ -153,7 +157,7 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
 
     public Task AbortAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
     {
-        DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId));
+        OnVolume(() => DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId)));
         return Task.CompletedTask;
     }
 
@@ -169,19 +173,29 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         {
             return Task.FromResult<Stream?>(null);
         }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageFailedException(failure);
+        }
     }
 
     public Task DeleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
     {
-        File.Delete(paths.FinishedFile(ownerId, uploadId));
-        DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId));
+        OnVolume(() =>
+        {
+            DeleteFile(paths.FinishedFile(ownerId, uploadId));
+            DeleteDirectory(paths.ChunkDirectory(ownerId, uploadId));
+        });
         return Task.CompletedTask;
     }
 
     public Task DeleteOwnerAsync(string ownerId, CancellationToken cancellationToken)
     {
-        DeleteDirectory(paths.UserChunksDirectory(ownerId));
-        DeleteDirectory(paths.UserFilesDirectory(ownerId));
+        OnVolume(() =>
+        {
+            DeleteDirectory(paths.UserChunksDirectory(ownerId));
+            DeleteDirectory(paths.UserFilesDirectory(ownerId));
+        });
         return Task.CompletedTask;
     }
 
@@ -225,8 +239,11 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
     public long? AvailableBytes()
     {
         // Asked before every new file: create the root only the first time, not with a failing mkdir each time.
-        if (!Directory.Exists(paths.Root)) Directory.CreateDirectory(paths.Root);
-        return new DriveInfo(paths.Root).AvailableFreeSpace;
+        return OnVolume(() =>
+        {
+            if (!Directory.Exists(paths.Root)) Directory.CreateDirectory(paths.Root);
+            return new DriveInfo(paths.Root).AvailableFreeSpace;
+        });
     }
 
     /// <summary>Runs a step that only touches the volume, so that its I/O errors are the volume's, not the request's.</summary>
@@ -260,6 +277,18 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
             created.Add(current);
         if (created.Count > 0) Directory.CreateDirectory(directory);
         return created;
+    }
+
+    private static void DeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Its folder was never made (the upload never finished, and the owner has no finished file) or is gone.
+        }
     }
 
     private static void DeleteDirectory(string directory)
