@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
 using Microsoft.AspNetCore.Identity;
@@ -12,6 +14,37 @@ namespace ChunkUploader.Tests.Abuse;
 [TestClass]
 public sealed class AccountAbuseTests
 {
+    [TestMethod]
+    [DataRow("/Identity/Account/Login", 1L << 30, false, "413", DisplayName = "a sign-in form longer than any request this server takes")]
+    [DataRow("/Identity/Account/Register", 1000L, true, "400", DisplayName = "a registration form cut off on the way")]
+    public async Task An_account_form_too_long_or_cut_off_gets_a_4xx_and_logs_no_error(string path, long declaredLength, bool hangUp, string status)
+    {
+        var before = await FootprintAsync();
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, App.BaseAddress.Port);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST {path} HTTP/1.1\r\nHost: {App.BaseAddress.Authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+            $"Content-Length: {declaredLength}\r\nConnection: close\r\n\r\nEmail=a%40example.org"));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        if (hangUp)
+        {
+            // The answer may not reach a sender that hung up (the server resets the connection); what counts is that
+            // the server took it for the sender's fault, not its own. It logs that a moment after the reset.
+            socket.Shutdown(SocketShutdown.Send);
+            try { await reader.ReadToEndAsync(); } catch (IOException) { }
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await AssertUnchangedAsync(before);
+            return;
+        }
+        var answer = await reader.ReadToEndAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+
+        StringAssert.StartsWith(answer, $"HTTP/1.1 {status}");
+        StringAssert.Contains(answer, "The form could not be read");
+        await AssertUnchangedAsync(before);
+    }
+
     [TestMethod]
     public async Task Five_wrong_passwords_lock_the_account_for_15_minutes_and_then_even_the_right_one_is_refused()
     {

@@ -40,6 +40,12 @@ public static partial class LocalReturnUrls
                     await RefuseAsync(context.Response, Rejection.BadRequest($"The form could not be read: {exception.Message}"));
                     return;
                 }
+                catch (BadHttpRequestException exception)
+                {
+                    // Longer than any request this server takes (413), or cut off on its way (400): the sender's doing.
+                    await RefuseAsync(context.Response, new Rejection(exception.StatusCode, $"The form could not be read: {exception.Message}"));
+                    return;
+                }
                 if (Sanitised(form) is { } fields)
                     context.Features.Set<IFormFeature>(new FormFeature(new FormCollection(fields)));
             }
