@@ -47,6 +47,28 @@ public sealed partial class UploadIntegrityTests
     }
 
     [TestMethod]
+    public async Task A_slow_chunk_whose_upload_is_cancelled_while_it_arrives_gets_404_and_starts_nothing()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3 * 65_536, 65_536, "cancelled-under-a-slow-chunk.bin");
+        await session.UploadAsync(file, [1]);
+        var release = new TaskCompletionSource();
+        var slow = session.SendOctetAsync(file, 2, new HeldContent(file.Chunk(2), 1000, release.Task, trickle: true));
+        await App.WaitForClaimAsync(session.User.Id, 2);
+
+        using (var cancelled = await session.CancelAsync(file)) Assert.AreEqual(HttpStatusCode.NoContent, cancelled.StatusCode);
+        // Past a third of the claim's lease, so that the writer must renew its claim before it writes.
+        await Task.Delay(AppFixture.ClaimLease / 2);
+        release.SetResult();
+
+        using var late = await slow;
+        Assert.AreEqual(HttpStatusCode.NotFound, late.StatusCode, "a permanent answer, which Resumable.js does not resend");
+        StringAssert.Contains(await late.Content.ReadAsStringAsync(), "cancelled");
+        using var status = await session.Client.GetAsync("api/upload/status?resumableIdentifier=" + Uri.EscapeDataString(file.Identifier));
+        Assert.AreEqual(HttpStatusCode.NoContent, status.StatusCode, "no upload of the file is live");
+    }
+
+    [TestMethod]
     [DataRow(1)]
     [DataRow(2)]
     public async Task The_final_chunk_resent_after_completion_answers_complete_and_changes_nothing(int chunks)

@@ -35,6 +35,9 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
     public string ClientFilesDirectory => WorkDirectory + "-client";
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>How long a chunk's claim lasts without renewal here: short, so that takeovers happen within a test.</summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(3);
+
     /// <summary>The database the app runs on.</summary>
     public TestDatabase Database { get; private set; } = null!;
 
@@ -87,7 +90,7 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         builder.UseSetting("Upload:PageChunkSize", (256 * 1024).ToString());
         builder.UseSetting("Upload:MaxFileSize", MaxFileSize.ToString());
         // Short leases, so that tests of a writer that stalls or dies need not wait long for the takeover.
-        builder.UseSetting("Upload:ClaimLease", "00:00:03");
+        builder.UseSetting("Upload:ClaimLease", ClaimLease.ToString());
         builder.UseSetting("Upload:RecoveryInterval", "00:00:00.500");
         // Plain HTTP on loopback, and every test signs in from 127.0.0.1: the production transport and the sign-in
         // rate limit are proven by the abuse suite's own hosts (Abuse/ProductionHost.cs), not imposed on every test.

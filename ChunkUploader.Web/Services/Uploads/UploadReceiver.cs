@@ -176,8 +176,12 @@ public sealed partial class UploadReceiver(
         }
         catch (ChunkClaimLostException)
         {
-            // Taken over by a resend after this writer stalled past its lease: the resend owns the chunk now.
-            return InFlightElsewhere(request);
+            // Taken over by a resend after this writer stalled past its lease (the resend owns the chunk and answers for
+            // it), or gone with its upload, cancelled or expired meanwhile: then a resend must not start the file again.
+            var now = await ledger.FindAsync(upload.Id, CancellationToken.None);
+            return now?.Status is UploadStatus.Receiving or UploadStatus.Assembling or UploadStatus.Complete
+                ? InFlightElsewhere(request)
+                : NoLongerReceiving(now);
         }
         catch
         {
