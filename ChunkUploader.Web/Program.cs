@@ -26,6 +26,7 @@ builder.Services
     .AddDefaultIdentity<IdentityUser>()
     .AddRoles<IdentityRole>()
     .AddEntityFrameworkStores<AppDbContext>()
+    .AddUserValidator<StoredLengthUserValidator>()
     .AddUserManager<AccountUserManager>();
 
 builder.Services.ConfigureApplicationCookie(options =>

@@ -15,6 +15,28 @@ namespace ChunkUploader.Tests.Abuse;
 public sealed class AccountAbuseTests
 {
     [TestMethod]
+    [DataRow(300, DisplayName = "a 300-character name before the @")]
+    [DataRow(5_000, DisplayName = "a 5,000-character domain")]
+    public async Task Registering_an_email_longer_than_its_column_shows_why_and_creates_nothing(int length)
+    {
+        var before = await FootprintAsync();
+        var email = length < 1000 ? new string('a', length) + "@example.org" : "a@" + new string('b', length) + ".org";
+        using var client = App.CreateAnonymousClient();
+        var token = AppFixture.FormToken(await client.GetStringAsync("Identity/Account/Register"));
+
+        using var registered = await client.PostAsync("Identity/Account/Register", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Input.Email"] = email, ["Input.Password"] = "Test-Pass-1234!", ["Input.ConfirmPassword"] = "Test-Pass-1234!", ["__RequestVerificationToken"] = token,
+        }));
+
+        Assert.AreEqual(HttpStatusCode.OK, registered.StatusCode, "the form again");
+        StringAssert.Contains(await registered.Content.ReadAsStringAsync(), "longer than 256 characters");
+        await using var scope = App.Services.CreateAsyncScope();
+        Assert.IsFalse(await scope.ServiceProvider.GetRequiredService<AppDbContext>().Users.AnyAsync(u => u.Email!.StartsWith(email.Substring(0, 20))));
+        await AssertUnchangedAsync(before);
+    }
+
+    [TestMethod]
     [DataRow("/Identity/Account/Login", 1L << 30, false, "413", DisplayName = "a sign-in form longer than any request this server takes")]
     [DataRow("/Identity/Account/Register", 1000L, true, "400", DisplayName = "a registration form cut off on the way")]
     public async Task An_account_form_too_long_or_cut_off_gets_a_4xx_and_logs_no_error(string path, long declaredLength, bool hangUp, string status)
