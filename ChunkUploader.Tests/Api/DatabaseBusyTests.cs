@@ -18,16 +18,25 @@ public sealed class DatabaseBusyTests
         using var installation = new Installation("busy-database");
         var user = new TestUser("", $"busy-{Guid.NewGuid():N}@test.local", "Busy-Pass-1234!");
         var file = TestFile.Random(50_000, 1024 * 1024, "held.bin");
+        var larger = TestFile.Random(3 * 1024 * 1024, 1024 * 1024, "held-larger.bin");
         await using var app = await installation.StartServerAsync(user);
         using var session = await AppFixture.SignInAsync(app.BaseAddress, user);
 
         await using (await HoldUploadsAsync(await TestDatabase.ForStorageRootAsync(installation.StorageRoot)))
         {
-            using var refused = await session.SendChunkAsync(file, 1);
-            Assert.AreEqual(HttpStatusCode.ServiceUnavailable, refused.StatusCode, await refused.Content.ReadAsStringAsync());
-            Assert.IsNotNull(refused.Headers.RetryAfter?.Delta, "it says when to send the chunk again");
-            StringAssert.Contains(await refused.Content.ReadAsStringAsync(), "busy");
+            // Side by side, so that both wait out the database's timeout at once.
+            var answers = await Task.WhenAll(session.SendChunkAsync(file, 1), session.SendChunkAsync(larger, 1));
+            foreach (var (refused, kind) in answers.Zip(["a file of one chunk", "the first chunk of a larger file"]))
+            {
+                using var _ = refused;
+                Assert.AreEqual(HttpStatusCode.ServiceUnavailable, refused.StatusCode, $"{kind}: {await refused.Content.ReadAsStringAsync()}");
+                Assert.IsNotNull(refused.Headers.RetryAfter?.Delta, "it says when to send the chunk again");
+                StringAssert.Contains(await refused.Content.ReadAsStringAsync(), "busy");
+            }
         }
+        var stored = new[] { "chunks", "files" }.Select(area => Path.Combine(installation.StorageRoot, area)).Where(Directory.Exists)
+            .SelectMany(area => Directory.EnumerateFiles(area, "*", SearchOption.AllDirectories)).ToList();
+        Assert.IsEmpty(stored, "a refused chunk leaves no bytes behind, whole file or partial: " + string.Join(", ", stored));
 
         using var resent = await session.SendChunkAsync(file, 1);
         Assert.AreEqual(HttpStatusCode.OK, resent.StatusCode, await resent.Content.ReadAsStringAsync());

@@ -83,7 +83,17 @@ public sealed partial class UploadReceiver(
         // The partial data exists before the record, so that whoever finds the record finds somewhere to write.
         var candidate = Guid.CreateVersion7();
         await store.BeginAsync(userId, candidate, cancellationToken);
-        var outcome = await ledger.CreateAsync(candidate, userId, request, usage => admission.CheckUsage(request, usage), cancellationToken);
+        Outcome<Upload> outcome;
+        try
+        {
+            outcome = await ledger.CreateAsync(candidate, userId, request, usage => admission.CheckUsage(request, usage), cancellationToken);
+        }
+        catch
+        {
+            // The client went away or the database failed: what no record names goes now rather than at the orphan sweep.
+            await DeleteUnrecordedAsync(userId, candidate);
+            throw;
+        }
         if (outcome.Value?.Id != candidate) await store.AbortAsync(userId, candidate, CancellationToken.None);
         if (outcome.Rejection is { } overLimit) return overLimit;
 
@@ -98,7 +108,7 @@ public sealed partial class UploadReceiver(
     /// A new file of one chunk: stored straight as the finished file and hashed on the way, then recorded complete in one
     /// transaction that applies the same limits as any new upload. No partial file, claim, assembly or hashing pass: a
     /// small file costs about one chunk. The file stays held until its record is written, so the orphan sweep cannot take
-    /// it; a request that fails midway leaves a file without a record (the sweep's).
+    /// it; a request that fails midway deletes it (and one that dies leaves it to the sweep).
     /// </summary>
     private async Task<Outcome<ChunkReceipt>> ReceiveWholeAsync(string userId, IncomingChunk chunk, CancellationToken cancellationToken)
     {
@@ -125,12 +135,26 @@ public sealed partial class UploadReceiver(
                 LogChunkRefused(logger, uploadId, request.ChunkNumber, refused.Message);
                 return refused;
             }
-            return await RecordWholeAsync(userId, uploadId, request, startedAt, held.Written.Sha256!, cancellationToken);
+            try
+            {
+                return await RecordWholeAsync(userId, uploadId, request, startedAt, held.Written.Sha256!, cancellationToken);
+            }
+            catch
+            {
+                await DeleteUnrecordedAsync(userId, uploadId);
+                throw;
+            }
         }
         finally
         {
             held?.Dispose();
         }
+    }
+
+    /// <summary>Deletes what a failed request stored, unless its record was written after all (a commit whose answer was lost).</summary>
+    private async Task DeleteUnrecordedAsync(string userId, Guid uploadId)
+    {
+        if (await ledger.FindAsync(uploadId, CancellationToken.None) is null) await store.DeleteAsync(userId, uploadId, CancellationToken.None);
     }
 
     private async Task<Outcome<ChunkReceipt>> RecordWholeAsync(string userId, Guid uploadId, ChunkRequest request, DateTime startedAt, byte[] hash, CancellationToken cancellationToken)
