@@ -41,6 +41,31 @@ public sealed class UploadSweepTests
     }
 
     [TestMethod]
+    public async Task An_idle_upload_is_not_expired_while_a_chunk_of_it_is_arriving()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3 * 65_536, 65_536, "paused-then-resumed.bin");
+        await session.UploadAsync(file, [1]);
+        var id = await IdOfAsync(file.Identifier);
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.Uploads.Where(u => u.Id == id).ExecuteUpdateAsync(set => set.SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddDays(-2)));
+        }
+        var release = new TaskCompletionSource();
+        var arriving = session.SendOctetAsync(file, 2, new HeldContent(file.Chunk(2), 1000, release.Task));
+        await App.WaitForClaimAsync(session.User.Id, 2);
+
+        await SweepAsync();
+        release.SetResult();
+
+        using var answer = await arriving;
+        Assert.AreEqual(HttpStatusCode.OK, answer.StatusCode, await answer.Content.ReadAsStringAsync());
+        var answers = await session.UploadAsync(file, [3]);
+        await Api.UploadEndpointTests.AssertStoredAsync(session, Api.UploadEndpointTests.SingleCompletion(answers), file);
+    }
+
+    [TestMethod]
     public async Task A_recorded_chunk_dates_its_upload_in_the_form_the_expiry_compares()
     {
         using var session = await App.NewSessionAsync();

@@ -469,14 +469,19 @@ public sealed class UploadLedger(
     /// <summary>Expires live uploads idle since before <paramref name="cutoff"/> and returns them (owner and id) for their chunks to be deleted.</summary>
     public async Task<IReadOnlyList<(string UserId, Guid Id)>> ExpireIdleAsync(DateTime cutoff, CancellationToken cancellationToken)
     {
+        var now = Now;
+        // A chunk being written under a live claim is activity too: a slow chunk of a long-paused upload must not lose
+        // its upload under it.
         var idle = await db.Uploads.AsNoTracking()
-            .Where(u => u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff)
+            .Where(u => u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff
+                        && !db.UploadChunks.Any(c => c.UploadId == u.Id && c.RecordedAt == null && c.LeaseUntil > now))
             .Select(u => new { u.UserId, u.Id }).ToListAsync(cancellationToken);
         var expired = new List<(string, Guid)>();
         foreach (var upload in idle)
         {
             // Conditional, so that an upload a chunk just revived is left alone.
-            var changed = await db.Uploads.Where(u => u.Id == upload.Id && u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff)
+            var changed = await db.Uploads.Where(u => u.Id == upload.Id && u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff
+                                                      && !db.UploadChunks.Any(c => c.UploadId == u.Id && c.RecordedAt == null && c.LeaseUntil > now))
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(u => u.Status, UploadStatus.Expired)
                     .SetProperty(u => u.FailureReason, "No chunk arrived for too long; the received chunks were deleted.")
