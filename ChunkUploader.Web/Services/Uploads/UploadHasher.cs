@@ -23,7 +23,17 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
         while ((claimed = await ledger.ClaimUnhashedAsync(cancellationToken)).Count > 0)
         {
             foreach (var upload in claimed)
-                if (await HashAsync(upload, cancellationToken)) hashed++;
+            {
+                try
+                {
+                    if (await HashAsync(upload, cancellationToken)) hashed++;
+                }
+                catch (Exception failure) when (failure is StorageFailedException or IOException)
+                {
+                    // One unreadable file must not hold back the others; its lease runs out and a later round tries again.
+                    LogUnreadable(logger, upload.Id, failure);
+                }
+            }
         }
         return hashed;
     }
@@ -65,6 +75,9 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} has SHA-256 {Sha256}")]
     private static partial void LogHashed(ILogger logger, Guid uploadId, string sha256);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} could not be read to hash it; it is tried again once its lease runs out")]
+    private static partial void LogUnreadable(ILogger logger, Guid uploadId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} is complete but its file is missing; it cannot be hashed")]
     private static partial void LogMissing(ILogger logger, Guid uploadId);
