@@ -62,6 +62,18 @@ public sealed class AllowedContentTests
     }
 
     [TestMethod]
+    public async Task A_script_named_like_an_icon_is_rejected_after_assembly()
+    {
+        using var session = await _app.NewSessionAsync();
+        var file = new TestFile("#!/bin/sh\nrm -rf ~\n"u8.ToArray(), "favicon.ico", 1024);
+
+        using var answer = await session.SendChunkAsync(file, 1);
+
+        Assert.AreEqual(HttpStatusCode.UnsupportedMediaType, answer.StatusCode);
+        StringAssert.Contains(await answer.Content.ReadAsStringAsync(), "does not look like image/x-icon");
+    }
+
+    [TestMethod]
     [DataRow(1024, DisplayName = "four chunks, assembled")]
     [DataRow(8192, DisplayName = "one chunk, received whole")]
     public async Task A_real_picture_completes(int chunkSize)

@@ -24,6 +24,7 @@ public sealed class AllowedContent(IOptions<UploadOptions> options)
         ("image/bmp", 0, "BM"u8.ToArray()),
         ("image/tiff", 0, [0x49, 0x49, 0x2A, 0x00]),
         ("image/tiff", 0, [0x4D, 0x4D, 0x00, 0x2A]),
+        ("image/x-icon", 0, [0x00, 0x00, 0x01, 0x00]),
         ("application/pdf", 0, "%PDF-"u8.ToArray()),
         ("application/zip", 0, [0x50, 0x4B, 0x03, 0x04]),
         ("application/gzip", 0, [0x1F, 0x8B]),
