@@ -214,10 +214,12 @@ public sealed class AdminUsersPageTests
         using var noToken = await admin.Client.PostAsync($"Admin/Users/{owner.Id}/lock", new FormUrlEncodedContent([]));
         using var unknown = await admin.Client.PostAsync($"Admin/Users/{Guid.NewGuid()}/lock", Form(token));
         using var badPage = await admin.Client.GetAsync("Admin/Users?page=2147483647");
+        using var wordPage = await admin.Client.GetAsync("Admin/Users?page=x");
 
         Assert.AreEqual(HttpStatusCode.BadRequest, noToken.StatusCode);
         Assert.AreEqual(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.AreEqual(HttpStatusCode.BadRequest, badPage.StatusCode);
+        Assert.AreEqual(HttpStatusCode.BadRequest, wordPage.StatusCode, "not silently page 1");
         Assert.IsNull(await LockoutEndAsync(owner));
     }
 

@@ -20,7 +20,7 @@ public sealed partial class AdminUsersController(UserUsageReport report, UserAcc
     [HttpGet("")]
     public async Task<IActionResult> Index(string? email, int page = 1, CancellationToken cancellationToken = default)
     {
-        if (page < 1 || page > MaxPage) return BadRequest($"page must be between 1 and {MaxPage}.");
+        if (!ModelState.IsValid || page < 1 || page > MaxPage) return BadRequest($"page must be a whole number between 1 and {MaxPage}.");
         var (users, total) = await report.ListAsync(email, page, cancellationToken);
         var events = await audit.RecentAsync(RecentAuditEvents, cancellationToken);
         return View(new AdminUsersModel(email, page, total, users, events, DateTimeOffset.UtcNow));
