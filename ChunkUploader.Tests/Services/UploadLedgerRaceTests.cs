@@ -1,15 +1,17 @@
+using System.Data.Common;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Services.Uploads;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChunkUploader.Tests.Services;
 
 /// <summary>
-/// A refused first chunk discards the upload it created while another chunk of the same file claims its place in it.
-/// Each test holds one side open in a transaction of its own, so the other side meets it half done, as on PostgreSQL
-/// two instances (or two connections) can.
+/// A refused request undoes what it did (discards the upload it created, releases its claim) while another request of
+/// the same file claims a chunk. Each test stops one side half done (a transaction held open, or a step run between
+/// the other's statements), as two instances or two connections can.
 /// </summary>
 [TestClass]
 public sealed class UploadLedgerRaceTests
@@ -54,6 +56,45 @@ public sealed class UploadLedgerRaceTests
         var check = after.ServiceProvider.GetRequiredService<AppDbContext>();
         Assert.AreEqual(1, await check.Uploads.CountAsync(u => u.Id == uploadId));
         Assert.AreEqual(1, await check.UploadChunks.CountAsync(c => c.UploadId == uploadId));
+    }
+
+    [TestMethod]
+    public async Task A_claim_that_lost_to_a_claim_released_at_once_takes_the_chunk()
+    {
+        var uploadId = await UnusedUploadAsync("released.bin");
+        await using (var other = App.Services.CreateAsyncScope())
+        {
+            var db = other.ServiceProvider.GetRequiredService<AppDbContext>();
+            db.UploadChunks.Add(new UploadChunk { UploadId = uploadId, Number = 2, Size = 1024, ClaimToken = Guid.NewGuid(), LeaseUntil = DateTime.UtcNow.AddMinutes(1) });
+            await db.SaveChangesAsync();
+        }
+
+        // The other request gives its claim up (its chunk refused) between this claim's insert and its look at the row.
+        await using var scope = App.Services.CreateAsyncScope();
+        await using var claiming = ContextWith(scope.ServiceProvider, new ReleaseAfterLostInsert(uploadId, 2));
+        var ledger = ActivatorUtilities.CreateInstance<UploadLedger>(scope.ServiceProvider, claiming);
+        var claim = await ledger.ClaimChunkAsync(uploadId, 2, 1024, CancellationToken.None);
+
+        Assert.AreEqual(ChunkClaimStatus.Claimed, claim.Status, "the upload is still receiving: not a 404 that fails the file");
+    }
+
+    private static AppDbContext ContextWith(IServiceProvider services, IInterceptor interceptor) => App.Database.Provider == "PostgreSQL"
+        ? new PostgreSqlAppDbContext(new DbContextOptionsBuilder<PostgreSqlAppDbContext>(services.GetRequiredService<DbContextOptions<PostgreSqlAppDbContext>>()).AddInterceptors(interceptor).Options)
+        : new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>(services.GetRequiredService<DbContextOptions<SqliteAppDbContext>>()).AddInterceptors(interceptor).Options);
+
+    /// <summary>Deletes the chunk's claim, once, right after a claim insert that did not insert.</summary>
+    private sealed class ReleaseAfterLostInsert(Guid uploadId, int number) : DbCommandInterceptor
+    {
+        private bool _released;
+
+        public override async ValueTask<int> NonQueryExecutedAsync(DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+        {
+            if (_released || result != 0 || !command.CommandText.Contains("INSERT INTO \"UploadChunks\"", StringComparison.Ordinal)) return result;
+            _released = true;
+            await using var scope = App.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<AppDbContext>().UploadChunks.Where(c => c.UploadId == uploadId && c.Number == number).ExecuteDeleteAsync(cancellationToken);
+            return result;
+        }
     }
 
     /// <summary>A live upload with no chunk claimed or recorded, as its first request left it just before that request failed.</summary>

@@ -239,7 +239,12 @@ public sealed class UploadLedger(
             if (inserted == 1) return new ChunkClaim(ChunkClaimStatus.Claimed, token, until);
 
             var held = await db.UploadChunks.AsNoTracking().SingleOrDefaultAsync(c => c.UploadId == uploadId && c.Number == number, cancellationToken);
-            if (held is null) return new ChunkClaim(ChunkClaimStatus.NotReceiving, Guid.Empty, default);
+            if (held is null)
+            {
+                // The claim this insert lost to may have been released since (its request refused): then try again.
+                if (await db.Uploads.AnyAsync(u => u.Id == uploadId && u.Status == UploadStatus.Receiving, cancellationToken)) continue;
+                return new ChunkClaim(ChunkClaimStatus.NotReceiving, Guid.Empty, default);
+            }
             if (held.RecordedAt is not null) return new ChunkClaim(ChunkClaimStatus.AlreadyRecorded, Guid.Empty, default);
             if (held.LeaseUntil > Now) return new ChunkClaim(ChunkClaimStatus.Busy, Guid.Empty, held.LeaseUntil);
 
