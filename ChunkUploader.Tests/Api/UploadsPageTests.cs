@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using ChunkUploader.Tests.Infrastructure;
+using ChunkUploader.Web.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChunkUploader.Tests.Api;
 
@@ -139,6 +142,37 @@ public sealed class UploadsPageTests
         Assert.AreEqual(HttpStatusCode.Redirect, deleted.StatusCode, await deleted.Content.ReadAsStringAsync());
         Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id, id)), "its chunks are gone");
         Assert.AreEqual("Deleted", (await session.UploadsAsync()).GetProperty("items")[0].GetProperty("status").GetString());
+    }
+
+    [TestMethod]
+    public async Task Delete_of_an_upload_being_finished_says_so_and_leaves_it_to_finish()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3000, 1024, "finishing.bin");
+        await session.UploadAsync(file, file.Numbers.Take(1));
+        var id = (await session.UploadsAsync()).GetProperty("items")[0].GetProperty("id").GetGuid();
+        // As while its last chunk's request (or another instance) finishes it.
+        await SetStatusAsync(id, UploadStatus.Assembling, DateTime.UtcNow.AddMinutes(1));
+        try
+        {
+            using var deleted = await DeleteAsync(session, id);
+
+            Assert.AreEqual(HttpStatusCode.Redirect, deleted.StatusCode, await deleted.Content.ReadAsStringAsync());
+            Assert.AreEqual($"/Uploads/{id}", deleted.Headers.Location?.OriginalString);
+            StringAssert.Contains(await session.Client.GetStringAsync(deleted.Headers.Location), "being finished right now");
+            Assert.AreEqual("Assembling", (await session.UploadsAsync()).GetProperty("items")[0].GetProperty("status").GetString());
+        }
+        finally
+        {
+            await SetStatusAsync(id, UploadStatus.Cancelled, leaseUntil: null);
+        }
+    }
+
+    private static async Task SetStatusAsync(Guid id, UploadStatus status, DateTime? leaseUntil)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.Where(u => u.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(u => u.Status, status).SetProperty(u => u.LeaseUntil, leaseUntil).SetProperty(u => u.LeaseOwner, leaseUntil == null ? null : "another-instance"));
     }
 
     /// <summary>Posts the delete form as the details page renders it, with its antiforgery field.</summary>

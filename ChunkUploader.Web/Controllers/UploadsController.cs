@@ -34,9 +34,17 @@ public sealed class UploadsController(UploadHistory history, IUploadStore store,
     [ValidateAntiForgeryToken]
     public async Task<IActionResult> Delete(Guid id, CancellationToken cancellationToken)
     {
-        if (!await remover.DeleteAsync(id, Scope, User.Identity?.Name ?? UserId, cancellationToken)) return NoSuchUpload();
-        TempData["Message"] = "The file was deleted.";
-        return Redirect(Url.Content("~/Uploads"));
+        switch (await remover.DeleteAsync(id, Scope, User.Identity?.Name ?? UserId, cancellationToken))
+        {
+            case UploadDeletion.Deleted:
+                TempData["Message"] = "The file was deleted.";
+                return Redirect(Url.Content("~/Uploads"));
+            case UploadDeletion.BeingFinished:
+                TempData["Message"] = "The file is being finished right now; delete it again in a moment.";
+                return Redirect(Url.Content($"~/Uploads/{id}"));
+            default:
+                return NoSuchUpload();
+        }
     }
 
     /// <summary>
