@@ -47,6 +47,28 @@ public sealed partial class UploadIntegrityTests
     }
 
     [TestMethod]
+    public async Task A_resent_chunk_of_an_upload_being_finished_answers_assembling()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(3 * 1024, 1024, "resent-while-finishing.bin");
+        await session.UploadAsync(file, [1]);
+        var id = await LiveIdAsync(session.User.Id, file.Identifier);
+        // Where another request's last chunk has just taken it, after this resend looked the upload up.
+        await App.SetStatusAsync(id, UploadStatus.Assembling, DateTime.UtcNow.AddMinutes(1));
+        try
+        {
+            using var resent = await session.SendChunkAsync(file, 1);
+
+            Assert.AreEqual(HttpStatusCode.OK, resent.StatusCode);
+            StringAssert.Contains(await resent.Content.ReadAsStringAsync(), "\"status\":\"assembling\"");
+        }
+        finally
+        {
+            await App.SetStatusAsync(id, UploadStatus.Cancelled);
+        }
+    }
+
+    [TestMethod]
     public async Task A_slow_chunk_whose_upload_is_cancelled_while_it_arrives_gets_404_and_starts_nothing()
     {
         using var session = await App.NewSessionAsync();

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ChunkUploader.Tests.Api;
 
@@ -152,7 +150,7 @@ public sealed class UploadsPageTests
         await session.UploadAsync(file, file.Numbers.Take(1));
         var id = (await session.UploadsAsync()).GetProperty("items")[0].GetProperty("id").GetGuid();
         // As while its last chunk's request (or another instance) finishes it.
-        await SetStatusAsync(id, UploadStatus.Assembling, DateTime.UtcNow.AddMinutes(1));
+        await App.SetStatusAsync(id, UploadStatus.Assembling, DateTime.UtcNow.AddMinutes(1));
         try
         {
             using var deleted = await DeleteAsync(session, id);
@@ -164,15 +162,8 @@ public sealed class UploadsPageTests
         }
         finally
         {
-            await SetStatusAsync(id, UploadStatus.Cancelled, leaseUntil: null);
+            await App.SetStatusAsync(id, UploadStatus.Cancelled);
         }
-    }
-
-    private static async Task SetStatusAsync(Guid id, UploadStatus status, DateTime? leaseUntil)
-    {
-        await using var scope = App.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.Where(u => u.Id == id).ExecuteUpdateAsync(set => set
-            .SetProperty(u => u.Status, status).SetProperty(u => u.LeaseUntil, leaseUntil).SetProperty(u => u.LeaseOwner, leaseUntil == null ? null : "another-instance"));
     }
 
     /// <summary>Posts the delete form as the details page renders it, with its antiforgery field.</summary>

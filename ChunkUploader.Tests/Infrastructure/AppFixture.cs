@@ -171,6 +171,14 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         return await db.UploadChunks.AnyAsync(c => c.Number == number && c.RecordedAt == null && db.Uploads.Any(u => u.Id == c.UploadId && u.UserId == userId));
     }, $"a request claims chunk {number}", seconds: 30);
 
+    /// <summary>Puts an upload in <paramref name="status"/>; with <paramref name="leaseUntil"/>, as held by another instance until then.</summary>
+    public async Task SetStatusAsync(Guid uploadId, UploadStatus status, DateTime? leaseUntil = null)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set
+            .SetProperty(u => u.Status, status).SetProperty(u => u.LeaseUntil, leaseUntil).SetProperty(u => u.LeaseOwner, leaseUntil == null ? null : "another-instance"));
+    }
+
     /// <summary>Where the storage layout the README documents puts a user's chunks (or one upload's, given its id).</summary>
     public string ChunkDirectory(string userId, Guid? uploadId = null) =>
         uploadId is { } id ? Path.Combine(UploadsRoot, "chunks", userId.ToLowerInvariant(), id.ToString("N")) : Path.Combine(UploadsRoot, "chunks", userId.ToLowerInvariant());

@@ -51,7 +51,11 @@ public sealed partial class UploadReceiver(
                     // Every chunk is in but the request that recorded the last one died before finishing: this resend finishes it.
                     return await FinishAsync(upload, cancellationToken);
                 case ChunkClaimStatus.AlreadyRecorded:
-                    return Receipt(ChunkReceipt.AlreadyReceived, upload, upload.ChunksReceived);
+                    // Where the upload stands now: another request may have recorded its last chunk since it was looked up.
+                    var current = await ledger.FindAsync(upload.Id, cancellationToken) ?? upload;
+                    return current is { Status: UploadStatus.Receiving } && current.ChunksReceived < current.TotalChunks
+                        ? Receipt(ChunkReceipt.AlreadyReceived, current, current.ChunksReceived)
+                        : NoLongerReceiving(current);
                 case ChunkClaimStatus.Busy:
                     return InFlightElsewhere(request);
                 default:
