@@ -1,6 +1,7 @@
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Services.Audit;
 using ChunkUploader.Web.Services.Operations;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -52,7 +53,17 @@ public sealed class BackupCommand(string folder) : OperationsCommand
         long bytes = 0;
         foreach (var (id, userId, recorded) in complete)
         {
-            await using var source = await files.OpenReadAsync(userId, id, cancellationToken);
+            Stream? opened;
+            try
+            {
+                opened = await files.OpenReadAsync(userId, id, cancellationToken);
+            }
+            catch (StorageFailedException failure)
+            {
+                problems.Add($"UNREADABLE  upload {id}: {failure.InnerException?.Message}");
+                continue;
+            }
+            await using var source = opened;
             if (source is null)
             {
                 problems.Add($"MISSING  upload {id}: its file is not in storage");
@@ -73,8 +84,9 @@ public sealed class BackupCommand(string folder) : OperationsCommand
         await backup.WriteManifestAsync(manifest, cancellationToken);
 
         var summary = $"{complete.Count} complete uploads, {manifest.Count} files ({bytes} bytes), {problems.Count} problems";
-        await context.Get<AuditLog>().RecordAsync(AuditLog.CommandLineActor, "backup", backup.Path, summary, cancellationToken);
+        // The result first: it stands even if the audit record cannot be written.
         context.Out.WriteLine($"Backed up the database and {manifest.Count} files ({Services.Uploads.ByteSize.Format(bytes)}) to {backup.Path}.");
+        await context.Get<AuditLog>().RecordAsync(AuditLog.CommandLineActor, "backup", backup.Path, summary, cancellationToken);
         if (problems.Count == 0) return Succeeded;
         foreach (var line in problems) context.Error.WriteLine(line);
         return context.Fail($"The backup is written, but {problems.Count} files could not be backed up as recorded; run `verify`.");

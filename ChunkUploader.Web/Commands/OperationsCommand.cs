@@ -1,5 +1,6 @@
 using System.Net.Mail;
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -91,10 +92,11 @@ public abstract class OperationsCommand
             await Console.Error.WriteLineAsync("Cancelled.");
             return Failed;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException or StorageFailedException
+                                      or DbUpdateException { InnerException: SqliteException })
         {
-            // The operator's environment (permissions, a full disk, a locked file): say what failed without a stack trace.
-            await Console.Error.WriteLineAsync($"Failed: {e.Message}");
+            // The operator's environment (permissions, a full disk, a locked database): say what failed without a stack trace.
+            await Console.Error.WriteLineAsync($"Failed: {(e is DbUpdateException ? e.InnerException! : e).Message}");
             return Failed;
         }
         finally

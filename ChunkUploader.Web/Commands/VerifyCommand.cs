@@ -1,6 +1,7 @@
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Services.Audit;
 using ChunkUploader.Web.Services.Operations;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace ChunkUploader.Web.Commands;
@@ -24,17 +25,28 @@ public sealed class VerifyCommand : OperationsCommand
             .Select(u => new { u.Id, u.UserId, u.FileName, u.Status, u.Sha256 })
             .ToListAsync(cancellationToken);
 
-        int altered = 0, missing = 0, unhashed = 0, checkedFiles = 0;
+        int altered = 0, missing = 0, unreadable = 0, unhashed = 0, checkedFiles = 0;
         foreach (var record in records.Where(r => r.Status == UploadStatus.Complete))
         {
-            await using var stream = await files.OpenReadAsync(record.UserId, record.Id, cancellationToken);
-            if (stream is null)
+            string sha256;
+            try
             {
-                missing++;
-                context.Out.WriteLine($"MISSING     upload {record.Id} ({record.FileName}) of user {record.UserId}: no file on disk");
+                await using var stream = await files.OpenReadAsync(record.UserId, record.Id, cancellationToken);
+                if (stream is null)
+                {
+                    missing++;
+                    context.Out.WriteLine($"MISSING     upload {record.Id} ({record.FileName}) of user {record.UserId}: no file on disk");
+                    continue;
+                }
+                sha256 = await BackupFolder.HashAsync(stream, null, cancellationToken);
+            }
+            catch (Exception failure) when (failure is StorageFailedException or IOException)
+            {
+                // One file the volume will not give back is a finding like the others, not the end of the check.
+                unreadable++;
+                context.Out.WriteLine($"UNREADABLE  upload {record.Id} ({record.FileName}) of user {record.UserId}: {(failure.InnerException ?? failure).Message}");
                 continue;
             }
-            var sha256 = await BackupFolder.HashAsync(stream, null, cancellationToken);
             checkedFiles++;
             if (record.Sha256 is null)
             {
@@ -53,9 +65,10 @@ public sealed class VerifyCommand : OperationsCommand
         foreach (var file in unrecorded)
             context.Out.WriteLine($"UNRECORDED  {file.RelativePath}: no complete upload has this file");
 
-        var summary = $"{checkedFiles} files checked: {altered} altered, {missing} missing, {unrecorded.Count} without a record, {unhashed} not yet hashed";
-        await context.Get<AuditLog>().RecordAsync(AuditLog.CommandLineActor, "verify", "storage", summary, cancellationToken);
+        var summary = $"{checkedFiles} files checked: {altered} altered, {missing} missing, {unreadable} unreadable, {unrecorded.Count} without a record, {unhashed} not yet hashed";
+        // The finding first: it stands even if the audit record cannot be written.
         context.Out.WriteLine(summary + ".");
-        return altered + missing + unrecorded.Count == 0 ? Succeeded : context.Fail("Verification found problems; see above.");
+        await context.Get<AuditLog>().RecordAsync(AuditLog.CommandLineActor, "verify", "storage", summary, cancellationToken);
+        return altered + missing + unreadable + unrecorded.Count == 0 ? Succeeded : context.Fail("Verification found problems; see above.");
     }
 }
