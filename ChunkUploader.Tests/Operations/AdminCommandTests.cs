@@ -122,6 +122,10 @@ public sealed class AdminCommandTests
             (["restore", site.Sibling("no-such-backup")], 1, "is not a backup"),
             (["verify", "--fix"], 2, "Unknown or incomplete command"),
             (["migrate", "down"], 2, "Unknown or incomplete command"),
+            (["verfiy"], 2, "Unknown or incomplete command: verfiy"),
+            (["ADMIN", "list"], 2, "Unknown or incomplete command"),
+            (["backup", ""], 2, "Unknown or incomplete command"),
+            (["restore", " "], 2, "Unknown or incomplete command"),
         ];
         foreach (var (args, exit, message) in cases)
         {
@@ -129,6 +133,10 @@ public sealed class AdminCommandTests
             Assert.AreEqual(exit, result.ExitCode, $"{string.Join(' ', args)}: {result}");
             StringAssert.Contains(result.Error, message, $"{string.Join(' ', args)}: {result}");
         }
+
+        var help = await site.RunAsync("--help");
+        Assert.AreEqual(0, help.ExitCode, help.ToString());
+        StringAssert.Contains(help.Output, "Commands (run as: dotnet ChunkUploader.Web.dll <command>)");
 
         Assert.AreEqual(before, await StateAsync(site), "no bad command changed the database");
         CollectionAssert.AreEqual(new[] { "keep.txt" }, Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName).ToArray());

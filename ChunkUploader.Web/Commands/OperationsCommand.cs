@@ -49,7 +49,14 @@ public abstract class OperationsCommand
     /// <summary>The command the arguments name, or <see langword="null"/> when they are the web server's own arguments.</summary>
     public static OperationsCommand? Parse(string[] args)
     {
-        if (args.Length == 0 || !Words.Contains(args[0])) return null;
+        if (args.Length == 0) return null;
+        // The server's own arguments are options (--urls …) or settings (key=value). Any other first word must be a
+        // command, so that a mistyped one changes nothing instead of starting a server on the installation.
+        if (!Words.Contains(args[0]))
+        {
+            if (args[0] is "help" or "--help" or "-h" or "-?") return new HelpCommand();
+            if (args[0].StartsWith('-') || args[0].Contains('=')) return null;
+        }
         return args switch
         {
             ["admin", "add", var email] => Email(email, e => new AccountCommands.AddAdmin(e, create: false)),
@@ -62,8 +69,8 @@ public abstract class OperationsCommand
             ["user", "reset-password", var email] => Email(email, e => new AccountCommands.ResetPassword(e)),
             ["user", "change-email", var email, var newEmail] => Email(email, e => Email(newEmail, n => new AccountCommands.ChangeEmail(e, n))),
             ["migrate"] => new MigrateCommand(),
-            ["backup", var folder] when !folder.StartsWith('-') => new BackupCommand(folder),
-            ["restore", var folder] when !folder.StartsWith('-') => new RestoreCommand(folder),
+            ["backup", var folder] when IsFolder(folder) => new BackupCommand(folder),
+            ["restore", var folder] when IsFolder(folder) => new RestoreCommand(folder),
             ["verify"] => new VerifyCommand(),
             _ => new UsageError($"Unknown or incomplete command: {string.Join(' ', args)}"),
         };
@@ -127,6 +134,18 @@ public abstract class OperationsCommand
         MailAddress.TryCreate(value, out var address) && address.Address == value
             ? command(value)
             : new UsageError($"'{value}' is not an email address.");
+
+    /// <summary>A folder argument: not empty (an unset variable in a cron line) and not an option.</summary>
+    private static bool IsFolder(string value) => !string.IsNullOrWhiteSpace(value) && !value.StartsWith('-');
+
+    private sealed class HelpCommand : OperationsCommand
+    {
+        protected override Task<int> ExecuteAsync(CommandContext context)
+        {
+            context.Out.WriteLine(Usage);
+            return Task.FromResult(Succeeded);
+        }
+    }
 
     private sealed class UsageError(string message) : OperationsCommand
     {
