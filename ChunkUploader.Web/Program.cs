@@ -63,6 +63,13 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 
 builder.WebHost.UseStaticWebAssets();
 
 var app = builder.Build();
+// Before a command runs or the database is migrated: a bad setting changes nothing.
+if (SettingsCheck.Problems(app.Services) is { } problems)
+{
+    Console.Error.WriteLine(problems);
+    Environment.ExitCode = 1;
+    return;
+}
 if (command is not null)
 {
     Environment.ExitCode = await command.RunAsync(app.Services);

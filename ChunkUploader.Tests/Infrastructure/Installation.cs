@@ -30,7 +30,10 @@ public sealed class Installation : IDisposable
         AppProcess.StartAsync(StorageRoot, user, settings: environment);
 
     /// <summary>Runs <c>dotnet ChunkUploader.Web.dll &lt;args&gt;</c> as an operator would, in Production, against this installation.</summary>
-    public async Task<CommandResult> RunAsync(params string[] args)
+    public Task<CommandResult> RunAsync(params string[] args) => RunAsync(environment: null, args);
+
+    /// <summary>The same, with settings of its own (environment variables such as <c>Upload__MaxFileSize</c>).</summary>
+    public async Task<CommandResult> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var appDll = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet", [appDll, .. args])
@@ -43,6 +46,7 @@ public sealed class Installation : IDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Storage__Root"] = StorageRoot;
         start.Environment["ConnectionStrings__Default"] = $"Data Source={DatabaseFile}";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();

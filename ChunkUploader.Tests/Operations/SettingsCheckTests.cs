@@ -1,0 +1,28 @@
+using ChunkUploader.Tests.Infrastructure;
+
+namespace ChunkUploader.Tests.Operations;
+
+/// <summary>A setting the app refuses stops the server and every command at once, in a line, before anything is created.</summary>
+[TestClass]
+public sealed class SettingsCheckTests
+{
+    [TestMethod]
+    [DataRow("Upload__MinChunkSize", "-5", "Invalid setting in section 'Upload'", DisplayName = "a chunk size below one byte")]
+    [DataRow("Identity__RequireConfirmedAccount", "true", "Invalid setting in section 'Identity'", DisplayName = "email confirmation without email")]
+    public async Task A_refused_setting_stops_the_server_and_a_command_in_one_line_before_the_database_is_made(string key, string value, string message)
+    {
+        using var site = new Installation("bad-setting");
+        var settings = new Dictionary<string, string> { [key] = value, ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LoopbackPort.Free()}" };
+
+        var server = await site.RunAsync(settings);
+        var command = await site.RunAsync(settings, "migrate");
+
+        foreach (var result in new[] { server, command })
+        {
+            Assert.AreEqual(1, result.ExitCode, result.ToString());
+            StringAssert.StartsWith(result.Error, message, result.ToString());
+            Assert.IsFalse(result.Error.Contains("   at "), "no stack trace: " + result.Error);
+        }
+        Assert.IsFalse(File.Exists(site.DatabaseFile), "no database made or migrated");
+    }
+}
