@@ -9,6 +9,7 @@ using ChunkUploader.Web.Options;
 using ChunkUploader.Web.Security;
 using ChunkUploader.Web.Services.Operations;
 using ChunkUploader.Web.Services.Uploads;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.AspNetCore.Identity;
 
 // `dotnet ChunkUploader.Web.dll admin add …` and the other operator commands run on the same configuration and services.
@@ -76,6 +77,13 @@ if (command is not null)
     return;
 }
 
+// The storage root must be usable before anything is received into it.
+if (StorageRootMarker.Ensure(app.Services.GetRequiredService<StoragePaths>().Root) is { } unusable)
+{
+    Console.Error.WriteLine(unusable);
+    Environment.ExitCode = 1;
+    return;
+}
 await DatabaseInitializer.InitializeAsync(app.Services);
 
 app.UseAccessLog();

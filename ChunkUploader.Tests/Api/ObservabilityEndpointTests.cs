@@ -3,6 +3,7 @@ using System.Net;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Observability;
 using ChunkUploader.Web.Options;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
@@ -27,23 +28,40 @@ public sealed class ObservabilityEndpointTests
     }
 
     [TestMethod]
-    public async Task The_storage_check_is_unhealthy_while_the_storage_root_cannot_be_reached()
+    public async Task The_storage_check_is_unhealthy_while_the_storage_root_is_not_the_one_the_server_started_with()
     {
-        // A regular file where the root's parent folder should be: like a mount that is gone, no folder can be made there.
-        var blocker = Path.Combine(App.WorkDirectory, "not-a-mount-" + Guid.NewGuid().ToString("N"));
-        await File.WriteAllTextAsync(blocker, "");
-        var root = Path.Combine(blocker, "storage");
+        // Beside the app's folder, not in it: the abuse tests count every file there outside the app's storage root.
+        var root = Path.Combine(App.WorkDirectory + "-health-" + Guid.NewGuid().ToString("N")[..8], "storage");
         var check = new StorageHealthCheck(Microsoft.Extensions.Options.Options.Create(new StorageOptions { Root = root }), new ContentRoot(App.WorkDirectory));
         var context = new HealthCheckContext { Registration = new HealthCheckRegistration("storage", check, HealthStatus.Unhealthy, null) };
 
-        var blocked = await check.CheckHealthAsync(context);
-        File.Delete(blocker);
-        var reachable = await check.CheckHealthAsync(context);
+        var beforeStart = await check.CheckHealthAsync(context);
+        Assert.IsNull(StorageRootMarker.Ensure(root), "the server's start makes the root and its marker");
+        var started = await check.CheckHealthAsync(context);
+        // A shared mount that went away leaves an empty mount point (or nothing) where the root was.
+        File.Delete(Path.Combine(root, StorageRootMarker.FileName));
+        var mountGone = await check.CheckHealthAsync(context);
 
-        Assert.AreEqual(HealthStatus.Unhealthy, blocked.Status);
-        Assert.AreEqual("The storage root is not reachable.", blocked.Description);
-        Assert.AreEqual(HealthStatus.Healthy, reachable.Status);
-        Assert.IsTrue(Directory.Exists(root));
+        Assert.AreEqual(HealthStatus.Unhealthy, beforeStart.Status);
+        Assert.IsFalse(File.Exists(Path.Combine(root, StorageRootMarker.FileName)), "the check never makes the root or its marker");
+        Assert.AreEqual(HealthStatus.Healthy, started.Status, started.Description);
+        Assert.AreEqual(HealthStatus.Unhealthy, mountGone.Status);
+        StringAssert.Contains(mountGone.Description, "The storage root is not there");
+        CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFiles(root), "the check's probe file is gone");
+        Directory.Delete(Path.GetDirectoryName(root)!, recursive: true);
+    }
+
+    [TestMethod]
+    public async Task A_storage_root_where_no_folder_can_be_made_cannot_be_used()
+    {
+        // A regular file where the root's parent folder should be: no folder can be made there.
+        var blocker = App.WorkDirectory + "-not-a-folder-" + Guid.NewGuid().ToString("N")[..8];
+        await File.WriteAllTextAsync(blocker, "");
+
+        var refusal = StorageRootMarker.Ensure(Path.Combine(blocker, "storage"));
+        File.Delete(blocker);
+
+        StringAssert.StartsWith(refusal, $"Storage:Root '{Path.Combine(blocker, "storage")}' cannot be used");
     }
 
     [TestMethod]

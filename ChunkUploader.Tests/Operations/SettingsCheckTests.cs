@@ -25,4 +25,23 @@ public sealed class SettingsCheckTests
         }
         Assert.IsFalse(File.Exists(site.DatabaseFile), "no database made or migrated");
     }
+
+    [TestMethod]
+    public async Task A_storage_root_that_cannot_be_used_stops_the_server_in_one_line()
+    {
+        using var site = new Installation("file-as-root");
+        var blocker = site.Sibling("a-file");
+        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        await File.WriteAllTextAsync(blocker, "not a folder");
+        var settings = new Dictionary<string, string>
+        {
+            ["Storage__Root"] = blocker,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LoopbackPort.Free()}",
+        };
+
+        var server = await site.RunAsync(settings);
+
+        Assert.AreEqual(1, server.ExitCode, server.ToString());
+        StringAssert.StartsWith(server.Error, $"Storage:Root '{blocker}' cannot be used", server.ToString());
+    }
 }

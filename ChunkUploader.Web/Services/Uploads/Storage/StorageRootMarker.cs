@@ -1,0 +1,29 @@
+namespace ChunkUploader.Web.Services.Uploads.Storage;
+
+/// <summary>
+/// A file the server keeps at the top of its storage root. Made when the server starts (with the root, on a fresh
+/// installation), then only looked for: a root without it is one whose mount went away (an empty mount point, or no
+/// folder at all), which must not pass for a fresh one.
+/// </summary>
+public static class StorageRootMarker
+{
+    public const string FileName = ".chunkuploader-storage";
+
+    /// <summary>Makes the root and its marker where missing; null when done, else why the root cannot be used.</summary>
+    public static string? Ensure(string root)
+    {
+        try
+        {
+            Directory.CreateDirectory(root);
+            var marker = Path.Combine(root, FileName);
+            if (!File.Exists(marker)) File.WriteAllText(marker, "This folder is a ChunkUploader storage root; the server's health check looks for this file.\n");
+            return null;
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            return $"Storage:Root '{root}' cannot be used: {failure.Message}";
+        }
+    }
+
+    public static bool IsPresent(string root) => File.Exists(Path.Combine(root, FileName));
+}
