@@ -75,5 +75,10 @@ public sealed record UploadOptions : IValidatableObject
             yield return new ValidationResult("Upload:MinChunkSize must not exceed Upload:MaxChunkSize.", [nameof(MinChunkSize)]);
         if (PageChunkSize < MinChunkSize || PageChunkSize > MaxChunkSize)
             yield return new ValidationResult("Upload:PageChunkSize must lie between Upload:MinChunkSize and Upload:MaxChunkSize.", [nameof(PageChunkSize)]);
+        // Either mistake would otherwise be accepted and then refuse every upload.
+        if (AllowedExtensions.FirstOrDefault(e => string.IsNullOrWhiteSpace(e) || e.StartsWith('.') || e.Contains('/')) is { } extension)
+            yield return new ValidationResult($"Upload:AllowedExtensions '{extension}' must be an extension without its dot, such as 'jpg'.", [nameof(AllowedExtensions)]);
+        if (AllowedTypes.FirstOrDefault(t => t.Split('/') is not [{ Length: > 0 }, { Length: > 0 }] || t.Any(char.IsWhiteSpace)) is { } type)
+            yield return new ValidationResult($"Upload:AllowedTypes '{type}' must be a media type such as 'image/png', or a family such as 'image/*'.", [nameof(AllowedTypes)]);
     }
 }
