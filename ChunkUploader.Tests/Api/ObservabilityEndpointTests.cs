@@ -92,6 +92,26 @@ public sealed class ObservabilityEndpointTests
         StringAssert.Contains(text, "http_route=\"Identity/Account/Login\"");
     }
 
+    [TestMethod]
+    public async Task The_chunk_duration_is_exported_in_buckets_of_seconds()
+    {
+        using var session = await App.NewSessionAsync();
+        await session.UploadAsync(TestFile.Random(2048, 1024, "timed.bin"));
+
+        List<string> buckets = [];
+        await Poll.UntilAsync(async () =>
+        {
+            using var response = await session.Client.GetAsync("metrics"); // the exporter caches a scrape briefly
+            buckets = (await response.Content.ReadAsStringAsync()).Split('\n')
+                .Where(line => line.StartsWith("chunkuploader_chunk_duration_seconds_bucket", StringComparison.Ordinal)).ToList();
+            return buckets.Count > 0;
+        }, "the chunk duration in a scrape", seconds: 30);
+
+        Assert.IsTrue(buckets.Any(l => l.Contains("le=\"0.005\"")), string.Join('\n', buckets));
+        Assert.IsTrue(buckets.Any(l => l.Contains("le=\"60\"")), string.Join('\n', buckets));
+        Assert.IsFalse(buckets.Any(l => l.Contains("le=\"10000\"")), "no millisecond edges: " + string.Join('\n', buckets));
+    }
+
     private sealed class ContentRoot(string path) : IWebHostEnvironment
     {
         public string ContentRootPath { get; set; } = path;

@@ -22,7 +22,9 @@ public sealed class UploadMetrics
         _refusals = meter.CreateCounter<long>("chunkuploader.refusals", "{request}", "Upload requests refused, by status");
         _assemblies = meter.CreateCounter<long>("chunkuploader.assemblies", "{upload}", "Uploads finished, by result");
         _swept = meter.CreateCounter<long>("chunkuploader.sweep.removed", "{item}", "Items the sweep expired or removed, by kind");
-        _chunkDuration = meter.CreateHistogram<double>("chunkuploader.chunk.duration", "s", "Time to receive one chunk request");
+        // In seconds, so the buckets must be too (the exporter's defaults are for milliseconds: every chunk fell in the first).
+        _chunkDuration = meter.CreateHistogram<double>("chunkuploader.chunk.duration", "s", "Time to receive one chunk request", tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
     }
 
     public void ChunkReceived(long bytes)
