@@ -477,16 +477,14 @@ public sealed class UploadLedger(
         var now = Now;
         // A chunk being written under a live claim is activity too: a slow chunk of a long-paused upload must not lose
         // its upload under it.
-        var idle = await db.Uploads.AsNoTracking()
-            .Where(u => u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff
-                        && !db.UploadChunks.Any(c => c.UploadId == u.Id && c.RecordedAt == null && c.LeaseUntil > now))
-            .Select(u => new { u.UserId, u.Id }).ToListAsync(cancellationToken);
+        var idle = db.Uploads.Where(u => u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff
+                                         && !db.UploadChunks.Any(c => c.UploadId == u.Id && c.RecordedAt == null && c.LeaseUntil > now));
+        var candidates = await idle.AsNoTracking().Select(u => new { u.UserId, u.Id }).ToListAsync(cancellationToken);
         var expired = new List<(string, Guid)>();
-        foreach (var upload in idle)
+        foreach (var upload in candidates)
         {
             // Conditional, so that an upload a chunk just revived is left alone.
-            var changed = await db.Uploads.Where(u => u.Id == upload.Id && u.Status == UploadStatus.Receiving && u.UpdatedAt < cutoff
-                                                      && !db.UploadChunks.Any(c => c.UploadId == u.Id && c.RecordedAt == null && c.LeaseUntil > now))
+            var changed = await idle.Where(u => u.Id == upload.Id)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(u => u.Status, UploadStatus.Expired)
                     .SetProperty(u => u.FailureReason, "No chunk arrived for too long; the received chunks were deleted.")

@@ -44,20 +44,9 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
 
     public async Task<ChunkWrite> WriteChunkAsync(string ownerId, Guid uploadId, long offset, long length, Stream body, IChunkFence fence, bool hash, CancellationToken cancellationToken)
     {
-        SafeFileHandle file;
-        try
-        {
-            // Open, never create: a partial file that is gone means the upload was finished or cancelled meanwhile.
-            file = File.OpenHandle(paths.PartialFile(ownerId, uploadId), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
-        }
-        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return new ChunkWrite(ChunkWriteStatus.UploadGone, 0, null);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            throw new StorageFailedException(failure);
-        }
+        // Open, never create: a partial file that is gone means the upload was finished or cancelled meanwhile.
+        var file = OpenIfPresent(() => File.OpenHandle(paths.PartialFile(ownerId, uploadId), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous));
+        if (file is null) return new ChunkWrite(ChunkWriteStatus.UploadGone, 0, null);
 
         using (file)
         {
@@ -161,23 +150,9 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         return Task.CompletedTask;
     }
 
-    public Task<Stream?> OpenReadAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            Stream stream = new FileStream(paths.FinishedFile(ownerId, uploadId), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
-                bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            return Task.FromResult<Stream?>(stream);
-        }
-        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return Task.FromResult<Stream?>(null);
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            throw new StorageFailedException(failure);
-        }
-    }
+    public Task<Stream?> OpenReadAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream?>(OpenIfPresent(() => new FileStream(paths.FinishedFile(ownerId, uploadId), FileMode.Open, FileAccess.Read,
+            FileShare.Read | FileShare.Delete, bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan)));
 
     public Task DeleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
     {
@@ -256,6 +231,19 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
             throw new StorageFailedException(failure);
+        }
+    }
+
+    /// <summary>Opens a file that may be gone (null then); any other failure is the volume's, as in <see cref="OnVolume{T}"/>.</summary>
+    private static T? OpenIfPresent<T>(Func<T> open) where T : class
+    {
+        try
+        {
+            return OnVolume(open);
+        }
+        catch (StorageFailedException failure) when (failure.InnerException is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
         }
     }
 
