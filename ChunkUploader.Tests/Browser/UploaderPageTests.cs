@@ -142,6 +142,36 @@ public sealed class UploaderPageTests
     }
 
     [TestMethod]
+    public async Task A_paused_upload_that_expires_fails_on_resume_with_the_reason_and_retry_sends_the_whole_file()
+    {
+        var (context, page, user) = await BrowserFixture.SignedInPageAsync();
+        await using var _ = context;
+        var file = await SlowFileAsync(page, "expired-while-paused.bin");
+
+        await ChooseFilesAsync(page, file);
+        var row = Row(page, "expired-while-paused.bin");
+        await Expect(row).ToHaveAttributeAsync("data-state", "uploading");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Pause expired-while-paused.bin" }).ClickAsync();
+        await Expect(row).ToHaveAttributeAsync("data-state", "paused");
+        var id = (await RecordsAsync(user, u => u.Id)).Single();
+        // The sweep passes over an upload while a chunk cut off by the pause is still being received.
+        await Poll.UntilAsync(async () =>
+        {
+            await App.MakeIdleAsync(id);
+            await App.SweepAsync();
+            return (await RecordsAsync(user, u => u.Status)).Single() == UploadStatus.Expired;
+        }, "the paused upload expires");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Resume expired-while-paused.bin" }).ClickAsync();
+        await Expect(row).ToHaveAttributeAsync("data-state", "failed");
+        await Expect(row).ToContainTextAsync("This upload expired");
+        Assert.HasCount(1, await RecordsAsync(user, u => u.Id), "the chunks left after the pause started no upload");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Retry expired-while-paused.bin" }).ClickAsync();
+        await AssertRowDoneAndStoredAsync(page, user, file);
+    }
+
+    [TestMethod]
     public async Task Cancel_deletes_the_chunks_on_the_server()
     {
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();

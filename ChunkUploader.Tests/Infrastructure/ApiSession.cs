@@ -30,7 +30,8 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
     /// <summary>Sends one chunk as Resumable.js would; <paramref name="tamper"/> edits the parameters, <paramref name="body"/> replaces the bytes.</summary>
     public Task<HttpResponseMessage> SendChunkAsync(
         TestFile file, int number, UploadMethod method = UploadMethod.Multipart,
-        Action<Dictionary<string, string>>? tamper = null, byte[]? body = null, string? token = "", string? checksum = null, CancellationToken cancellationToken = default)
+        Action<Dictionary<string, string>>? tamper = null, byte[]? body = null, string? token = "", string? checksum = null, string? continues = null,
+        CancellationToken cancellationToken = default)
     {
         var parameters = file.Parameters(number);
         tamper?.Invoke(parameters);
@@ -53,6 +54,7 @@ public sealed class ApiSession(TestUser user, HttpClient client, string token) :
         var headerValue = token == "" ? Token : token;
         if (headerValue is not null) request.Headers.Add(TokenHeader, headerValue);
         if (checksum is not null) request.Headers.Add("X-Chunk-Checksum", checksum);
+        if (continues is not null) request.Headers.Add("X-Upload-Continues", continues);
         return Client.SendAsync(request, cancellationToken);
     }
 

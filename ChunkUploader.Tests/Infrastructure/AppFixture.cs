@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using ChunkUploader.Web.Data;
+using ChunkUploader.Web.Services.Uploads;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -177,6 +178,21 @@ public sealed partial class AppFixture : WebApplicationFactory<Program>
         await using var scope = Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.Where(u => u.Id == uploadId).ExecuteUpdateAsync(set => set
             .SetProperty(u => u.Status, status).SetProperty(u => u.LeaseUntil, leaseUntil).SetProperty(u => u.LeaseOwner, leaseUntil == null ? null : "another-instance"));
+    }
+
+    /// <summary>Makes an upload look idle for two days, past the default expiry.</summary>
+    public async Task MakeIdleAsync(Guid uploadId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<AppDbContext>().Uploads.Where(u => u.Id == uploadId)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddDays(-2)));
+    }
+
+    /// <summary>Runs the expiry and orphan sweep once, as its worker does.</summary>
+    public async Task SweepAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await UploadSweepWorker.SweepOnceAsync(scope.ServiceProvider.GetRequiredService<IServiceScopeFactory>(), scope.ServiceProvider.GetRequiredService<UploadMetrics>(), CancellationToken.None);
     }
 
     /// <summary>Where the storage layout the README documents puts a user's chunks (or one upload's, given its id).</summary>

@@ -23,13 +23,9 @@ public sealed class UploadSweepTests
         await session.UploadAsync(idle, idle.Numbers.Take(2));
         await session.UploadAsync(active, active.Numbers.Take(2));
         var idleId = await IdOfAsync(idle.Identifier);
-        await using (var scope = App.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            await db.Uploads.Where(u => u.Id == idleId).ExecuteUpdateAsync(set => set.SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddDays(-2)));
-        }
+        await App.MakeIdleAsync(idleId);
 
-        await SweepAsync();
+        await App.SweepAsync();
 
         var records = (await session.UploadsAsync()).GetProperty("items").EnumerateArray().ToDictionary(u => u.GetProperty("fileName").GetString()!);
         Assert.AreEqual("Expired", records["idle.bin"].GetProperty("status").GetString());
@@ -41,22 +37,65 @@ public sealed class UploadSweepTests
     }
 
     [TestMethod]
+    public async Task A_chunk_that_continues_an_expired_upload_gets_404_naming_the_expiry_and_starts_nothing()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(10_000, 1024, "expired-while-paused.bin");
+        await session.UploadAsync(file, [1]);
+        using (var continuing = await session.SendChunkAsync(file, 2, continues: "true"))
+            Assert.AreEqual(HttpStatusCode.OK, continuing.StatusCode, "the header is harmless while the upload lives");
+        var id = await IdOfAsync(file.Identifier);
+        await App.MakeIdleAsync(id);
+        await App.SweepAsync();
+
+        using var resumed = await session.SendChunkAsync(file, 3, continues: "true");
+
+        var reason = await resumed.Content.ReadAsStringAsync();
+        Assert.AreEqual(HttpStatusCode.NotFound, resumed.StatusCode, reason);
+        StringAssert.Contains(reason, "expired");
+        var records = (await session.UploadsAsync()).GetProperty("items").EnumerateArray().Select(u => u.GetProperty("status").GetString()).ToList();
+        CollectionAssert.AreEqual(new[] { "Expired" }, records, "no upload started with the chunks after the expiry");
+        Assert.IsFalse(Directory.Exists(App.ChunkDirectory(session.User.Id)) && Directory.EnumerateFileSystemEntries(App.ChunkDirectory(session.User.Id)).Any(), "nothing stored");
+
+        // The page's Retry sends the whole file afresh, without the header.
+        var answers = await session.UploadAsync(file);
+        await Api.UploadEndpointTests.AssertStoredAsync(session, Api.UploadEndpointTests.SingleCompletion(answers), file);
+    }
+
+    [TestMethod]
+    public async Task A_chunk_that_continues_a_cancelled_upload_gets_404_naming_the_cancel()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(10_000, 1024, "cancelled-elsewhere.bin");
+        await session.UploadAsync(file, [1]);
+        using (var cancel = await session.CancelAsync(file)) Assert.AreEqual(HttpStatusCode.NoContent, cancel.StatusCode);
+        using (var malformed = await session.SendChunkAsync(file, 2, continues: "yes"))
+        {
+            Assert.AreEqual(HttpStatusCode.BadRequest, malformed.StatusCode);
+            StringAssert.Contains(await malformed.Content.ReadAsStringAsync(), "X-Upload-Continues must be 'true'");
+        }
+
+        using var resumed = await session.SendChunkAsync(file, 2, continues: "true");
+
+        var reason = await resumed.Content.ReadAsStringAsync();
+        Assert.AreEqual(HttpStatusCode.NotFound, resumed.StatusCode, reason);
+        StringAssert.Contains(reason, "cancelled");
+        Assert.HasCount(1, (await session.UploadsAsync()).GetProperty("items").EnumerateArray().ToList(), "no new upload");
+    }
+
+    [TestMethod]
     public async Task An_idle_upload_is_not_expired_while_a_chunk_of_it_is_arriving()
     {
         using var session = await App.NewSessionAsync();
         var file = TestFile.Random(3 * 65_536, 65_536, "paused-then-resumed.bin");
         await session.UploadAsync(file, [1]);
         var id = await IdOfAsync(file.Identifier);
-        await using (var scope = App.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            await db.Uploads.Where(u => u.Id == id).ExecuteUpdateAsync(set => set.SetProperty(u => u.UpdatedAt, DateTime.UtcNow.AddDays(-2)));
-        }
+        await App.MakeIdleAsync(id);
         var release = new TaskCompletionSource();
         var arriving = session.SendOctetAsync(file, 2, new HeldContent(file.Chunk(2), 1000, release.Task));
         await App.WaitForClaimAsync(session.User.Id, 2);
 
-        await SweepAsync();
+        await App.SweepAsync();
         release.SetResult();
 
         using var answer = await arriving;
@@ -96,7 +135,7 @@ public sealed class UploadSweepTests
         var fresh = App.ChunkDirectory(session.User.Id, Guid.NewGuid());
         Directory.CreateDirectory(fresh);
 
-        await SweepAsync();
+        await App.SweepAsync();
 
         Assert.IsFalse(Directory.Exists(orphan), "an old orphan is removed");
         Assert.IsTrue(Directory.Exists(fresh), "a directory younger than a minute may be an upload being created");
@@ -113,7 +152,7 @@ public sealed class UploadSweepTests
         File.SetLastWriteTimeUtc(stray, DateTime.UtcNow.AddHours(-1));
         File.SetLastWriteTimeUtc(App.StoredFile(session.User.Id, keptId), DateTime.UtcNow.AddHours(-1));
 
-        await SweepAsync();
+        await App.SweepAsync();
 
         Assert.IsFalse(File.Exists(stray), "a file whose record is gone (account deleted, crash) is removed");
         await Api.UploadEndpointTests.AssertStoredAsync(session, keptId, kept);
@@ -134,7 +173,7 @@ public sealed class UploadSweepTests
         // A slow link: the file was created longer ago than the sweep's grace, and its bytes are still in the request's buffer.
         File.SetLastWriteTimeUtc(arriving, DateTime.UtcNow.AddHours(-1));
 
-        await SweepAsync();
+        await App.SweepAsync();
         release.SetResult();
 
         using var answer = await inFlight;
@@ -159,12 +198,6 @@ public sealed class UploadSweepTests
         await stat.WaitForExitAsync();
         await Poll.UntilAsync(async () => (await File.ReadAllLinesAsync("/proc/locks")).Any(line => line.Contains("FLOCK") && line.Contains($":{inode} ")),
             $"the request holds its lock on {path} (inode {inode})", seconds: 30);
-    }
-
-    private static async Task SweepAsync()
-    {
-        await using var scope = App.Services.CreateAsyncScope();
-        await UploadSweepWorker.SweepOnceAsync(scope.ServiceProvider.GetRequiredService<IServiceScopeFactory>(), scope.ServiceProvider.GetRequiredService<UploadMetrics>(), CancellationToken.None);
     }
 
     private static async Task<Guid> IdOfAsync(string identifier)

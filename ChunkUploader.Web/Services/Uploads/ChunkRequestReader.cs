@@ -22,14 +22,26 @@ public sealed class ChunkRequestReader(ChunkRequestParser parser, IOptions<Uploa
     public static Outcome<string> ReadIdentifier(HttpRequest request) => ChunkRequestParser.ParseIdentifier(FromQuery(request));
 
     public const string ChecksumHeader = "X-Chunk-Checksum";
+    public const string ContinuesHeader = "X-Upload-Continues";
 
     public async Task<Outcome<IncomingChunk>> ReadUploadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var arrivedAt = clock.GetUtcNow().UtcDateTime;
         var checksum = ReadChecksum(request);
         if (checksum.Rejection is { } badChecksum) return badChecksum;
+        var continues = ReadContinues(request);
+        if (continues.Rejection is { } badContinues) return badContinues;
         var incoming = await ReadChunkAsync(request, arrivedAt, cancellationToken);
-        return incoming.Rejection is { } rejection ? rejection : incoming.Value! with { Checksum = checksum.Value };
+        return incoming.Rejection is { } rejection ? rejection : incoming.Value! with { Checksum = checksum.Value, Continues = continues.Value };
+    }
+
+    /// <summary><c>X-Upload-Continues: true</c>: the sender had another chunk of this file acknowledged, so its upload must exist.</summary>
+    private static Outcome<bool> ReadContinues(HttpRequest request)
+    {
+        var header = request.Headers[ContinuesHeader].ToString();
+        if (header.Length == 0) return false;
+        if (header.Equals("true", StringComparison.OrdinalIgnoreCase)) return true;
+        return Rejection.BadRequest($"{ContinuesHeader} must be 'true' when it is sent.");
     }
 
     /// <summary><c>X-Chunk-Checksum: sha256=&lt;base64&gt;</c>; absent is fine, malformed is the sender's bug.</summary>

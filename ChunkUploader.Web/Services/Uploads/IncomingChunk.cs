@@ -7,4 +7,8 @@ public sealed record IncomingChunk(ChunkRequest Request, Stream Body, byte[]? Ch
 {
     /// <summary>When the request reached the server (UTC), before any of its body was read.</summary>
     public required DateTime ArrivedAt { get; init; }
+
+    /// <summary>The sender holds an acknowledgement for another chunk of this file (<c>X-Upload-Continues</c>): this chunk
+    /// continues an upload and must not start the file anew.</summary>
+    public bool Continues { get; init; }
 }

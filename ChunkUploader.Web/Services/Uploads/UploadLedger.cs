@@ -27,6 +27,11 @@ public sealed class UploadLedger(
         db.Uploads.AsNoTracking()
             .SingleOrDefaultAsync(u => u.UserId == userId && u.Identifier == identifier && UploadStatuses.Live.Contains(u.Status), cancellationToken);
 
+    /// <summary>The user's most recently changed upload with this identifier, whatever its state.</summary>
+    public Task<Upload?> FindLatestAsync(string userId, string identifier, CancellationToken cancellationToken) =>
+        db.Uploads.AsNoTracking().Where(u => u.UserId == userId && u.Identifier == identifier)
+            .OrderByDescending(u => u.UpdatedAt).FirstOrDefaultAsync(cancellationToken);
+
     public Task<Upload?> FindAsync(Guid uploadId, CancellationToken cancellationToken) =>
         db.Uploads.AsNoTracking().SingleOrDefaultAsync(u => u.Id == uploadId, cancellationToken);
 

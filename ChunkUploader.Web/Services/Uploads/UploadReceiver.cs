@@ -36,7 +36,7 @@ public sealed partial class UploadReceiver(
         // A second pass only when the upload found on the first was discarded meanwhile by the refused request that created it.
         for (var pass = 0; ; pass++)
         {
-            var opened = await OpenAsync(userId, request, chunk.ArrivedAt, cancellationToken);
+            var opened = await OpenAsync(userId, chunk, cancellationToken);
             if (opened.Rejection is { } refused) return refused;
             var (found, created) = opened.Value!;
             if (found is not { } upload) return await ReceiveWholeAsync(userId, chunk, cancellationToken);
@@ -68,20 +68,25 @@ public sealed partial class UploadReceiver(
 
     /// <summary>The user's upload of this file: live, completed earlier, or new (if admitted); none for a new file of one
     /// chunk, which is received whole without an upload in progress.</summary>
-    private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, ChunkRequest request, DateTime arrivedAt, CancellationToken cancellationToken)
+    private async Task<Outcome<(Upload? Upload, bool Created)>> OpenAsync(string userId, IncomingChunk chunk, CancellationToken cancellationToken)
     {
+        var request = chunk.Request;
         // A file of one chunk is nearly always new (its probe found nothing), so it is not looked up before its bytes are
         // stored: recording it looks again, under the owner's lock, and drops the bytes if it was not new after all.
         var presumedNew = request.Layout.ChunkCount == 1 && ledger.MayBeNew(userId, request);
         if (!presumedNew && await ledger.FindExistingAsync(userId, request, cancellationToken) is { } existing)
             return UploadLedger.SameShape(existing, request) is { } mismatch ? mismatch : (existing, false);
+        // A page that resumes a file after its upload expired would otherwise start it anew with only the chunks it has
+        // left, which never completes: it is told, and its retry sends the whole file.
+        if (chunk.Continues && request.Layout.ChunkCount > 1)
+            return NothingToContinue(await ledger.FindLatestAsync(userId, request.Identifier, cancellationToken));
         if (admission.CheckFile(request) is { } refused)
             return refused;
         if (request.Layout.ChunkCount == 1)
             return (null, false);
         // A chunk sent before its upload was cancelled, but looked at only after, is in flight like any other: it must
         // not start the file again. Only a request that arrives after the cancel may.
-        if (await ledger.CancelledSinceAsync(userId, request.Identifier, arrivedAt, cancellationToken))
+        if (await ledger.CancelledSinceAsync(userId, request.Identifier, chunk.ArrivedAt, cancellationToken))
             return Rejection.NotFound("This upload was cancelled while this chunk travelled; add the file again to start over.");
 
         // The partial data exists before the record, so that whoever finds the record finds somewhere to write.
@@ -294,6 +299,17 @@ public sealed partial class UploadReceiver(
         UploadStatus.Failed => Rejection.NotFound(upload.FailureReason ?? "The server could not finish the file; add it again."),
         _ => Rejection.NotFound("This upload was cancelled, expired or deleted; add the file again to start over."),
     };
+
+    /// <summary>The answer to a chunk that continues an upload the server no longer receives.</summary>
+    private static Rejection NothingToContinue(Upload? latest) => Rejection.NotFound(latest?.Status switch
+    {
+        UploadStatus.Expired => "This upload expired: no chunk of it arrived for too long, and the server deleted what it had. Retry the file to send it again from the start.",
+        UploadStatus.Cancelled => "This upload was cancelled, and the server deleted what it had. Add the file again to start over.",
+        UploadStatus.Deleted => "This upload was deleted. Add the file again to start over.",
+        UploadStatus.Failed => latest.FailureReason ?? "The server could not finish the file. Add it again to start over.",
+        UploadStatus.Rejected => latest.FailureReason ?? "The server refused the file once it had all of it.",
+        _ => "The server has no upload of this file in progress. Retry the file to send it again from the start.",
+    });
 
     /// <summary>How far the user's upload with this identifier has come (live, or complete), for a page that resumes it.</summary>
     public async Task<UploadProgress?> ProgressAsync(string userId, string identifier, CancellationToken cancellationToken) =>

@@ -265,6 +265,8 @@
             if (status === 200 || status === 201) {
                 chunk.acknowledged = true;
                 chunk.acknowledgedPost = posting;
+                // Marks this list of chunks, which a retry replaces: the chunks after it continue an upload.
+                chunk.fileObj.acknowledgedChunks = chunk.fileObj.chunks;
             }
             lastAnswer = { chunk, status, retryAfter: xhr.getResponseHeader('Retry-After') };
         });
@@ -420,6 +422,9 @@
         const headers = { RequestVerificationToken: token };
         // Only on the POST: the probe carries no body to check.
         if (chunk && chunk.tested && chunk.checksum) headers['X-Chunk-Checksum'] = `sha256=${chunk.checksum}`;
+        // Once a chunk of the file is acknowledged, the rest must not start it anew (an upload that expired while
+        // paused): the server answers 404 with the reason, and Retry sends the whole file again.
+        if (chunk && chunk.tested && chunk.fileObj.acknowledgedChunks === chunk.fileObj.chunks) headers['X-Upload-Continues'] = 'true';
         return headers;
     }
 
