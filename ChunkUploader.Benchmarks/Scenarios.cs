@@ -197,7 +197,8 @@ public sealed class Scenarios(CancellationToken cancellationToken)
             P99Ms = latencies.Percentile(99),
             PeakRssBytes = window.PeakRssBytes,
             WrittenPerPayloadByte = window.WrittenBytes / (double)total,
-            Note = wrong.Count == 0 ? $"{users.Count * filesPerUser}/{users.Count * filesPerUser} SHA-256 ok" : string.Join("; ", wrong),
+            Note = (wrong.Count == 0 ? $"{users.Count * filesPerUser}/{users.Count * filesPerUser} SHA-256 ok" : string.Join("; ", wrong))
+                   + $"; every SHA-256 recorded {window.Settled.TotalSeconds:0.0} s after the last chunk's answer",
         };
     }
 
@@ -213,7 +214,8 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         return matched == runs.Count ? $"{matched}/{runs.Count} SHA-256 ok" : $"SHA-256 MISMATCH or missing: {runs.Count - matched} of {runs.Count}";
     }
 
-    private sealed record Window(TimeSpan Elapsed, long WrittenBytes, long? PeakRssBytes, TimeSpan Cpu);
+    /// <param name="Settled">How long the receiver took to finish after the timed work (the app: until every SHA-256 was recorded).</param>
+    private sealed record Window(TimeSpan Elapsed, long WrittenBytes, long? PeakRssBytes, TimeSpan Cpu, TimeSpan Settled);
 
     /// <summary>
     /// Times <paramref name="work"/>, then lets the receiver finish (<paramref name="settle"/>, not timed) before reading how much it
@@ -229,9 +231,10 @@ public sealed class Scenarios(CancellationToken cancellationToken)
         await work();
         var elapsed = Stopwatch.GetElapsedTime(started);
         var cpu = Cpu(pids) - cpuBefore;
+        var settling = Stopwatch.GetTimestamp();
         if (settle is not null) await settle();
         // Several processes: the sum of their peaks, an upper bound of their peak together.
-        return new Window(elapsed, pids.Sum(ProcessIo.WriteBytes) - writtenBefore, pids.Sum(ProcessIo.PeakResidentBytes), cpu);
+        return new Window(elapsed, pids.Sum(ProcessIo.WriteBytes) - writtenBefore, pids.Sum(ProcessIo.PeakResidentBytes), cpu, Stopwatch.GetElapsedTime(settling));
     }
 
     private static TimeSpan Cpu(IReadOnlyList<int> pids) => pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + ProcessIo.CpuTime(pid));

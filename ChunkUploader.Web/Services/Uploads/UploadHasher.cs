@@ -11,9 +11,12 @@ namespace ChunkUploader.Web.Services.Uploads;
 /// Computes the SHA-256 of complete files that lack one, each under a lease in the database, so that of several
 /// instances exactly one hashes each file and a file left by a dead instance is hashed by a live one.
 /// </summary>
-public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store, IOptions<UploadOptions> options, TimeProvider clock, ILogger<UploadHasher> logger)
+public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store, BackgroundCpu background, IOptions<UploadOptions> options, TimeProvider clock, ILogger<UploadHasher> logger)
 {
     private const int BufferSize = 1024 * 1024;
+
+    /// <summary>Read and hashed in one go on the low-priority thread, between looks at the lease.</summary>
+    private const int SliceSize = 16 * BufferSize;
 
     /// <summary>Hashes every file it can claim; returns how many it hashed.</summary>
     public async Task<int> HashPendingAsync(CancellationToken cancellationToken)
@@ -53,10 +56,8 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
         try
         {
             var renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
-            int read;
-            while ((read = await file.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            while (await background.RunAsync(() => HashSlice(file, sha, buffer), cancellationToken) > 0)
             {
-                sha.AppendData(buffer, 0, read);
                 if (clock.GetUtcNow() < renewAt) continue;
                 // A large file outlasts the lease: keep it, or stop if another instance has taken the work over.
                 if (!await ledger.RenewWorkAsync(upload.Id, cancellationToken)) return false;
@@ -71,6 +72,19 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
         if (!await ledger.SetSha256Async(upload.Id, hash, cancellationToken)) return false;
         LogHashed(logger, upload.Id, hash);
         return true;
+    }
+
+    /// <summary>Reads and hashes up to <see cref="SliceSize"/> bytes; returns how many (0 at the end of the file).</summary>
+    private static long HashSlice(Stream file, IncrementalHash sha, byte[] buffer)
+    {
+        long sliced = 0;
+        int read;
+        while (sliced < SliceSize && (read = file.Read(buffer, 0, BufferSize)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            sliced += read;
+        }
+        return sliced;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {UploadId} has SHA-256 {Sha256}")]

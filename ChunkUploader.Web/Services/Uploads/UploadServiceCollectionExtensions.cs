@@ -26,6 +26,7 @@ public static class UploadServiceCollectionExtensions
         services.AddSingleton<UploadMetrics>();
         services.AddSingleton<UploadWorkSignal>();
         services.AddSingleton<RefusalLog>();
+        services.AddSingleton<BackgroundCpu>();
         services.AddScoped<UploadLedger>();
         services.AddScoped<UploadAssembler>();
         services.AddScoped<UploadReceiver>();
