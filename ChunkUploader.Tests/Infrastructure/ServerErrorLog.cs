@@ -10,6 +10,17 @@ public sealed class ServerErrorLog : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>Removes and returns the errors containing <paramref name="text"/>: a test that provokes an error on purpose
+    /// checks that it was logged, and it then does not fail the run. (Test classes do not run in parallel.)</summary>
+    public IReadOnlyList<string> Take(string text)
+    {
+        var taken = new List<string>();
+        var kept = new List<string>();
+        while (Errors.TryDequeue(out var error)) (error.Contains(text, StringComparison.Ordinal) ? taken : kept).Add(error);
+        foreach (var error in kept) Errors.Enqueue(error);
+        return taken;
+    }
+
     public void Dispose() { }
 
     private sealed class Logger(ServerErrorLog log, string category) : ILogger

@@ -1,3 +1,4 @@
+using System.Net;
 using ChunkUploader.Tests.Infrastructure;
 using ChunkUploader.Web.Data;
 using Microsoft.EntityFrameworkCore;
@@ -62,15 +63,39 @@ public sealed class AssemblyRecoveryTests
     }
 
     [TestMethod]
+    public async Task With_the_storage_mount_gone_an_upload_waiting_to_be_finished_waits_instead_of_failing()
+    {
+        using var waiting = await App.NewSessionAsync();
+        using var session = await App.NewSessionAsync();
+        var (waitingFile, waitingId) = await AllButRecordedAsync(waiting, "finished-after-the-mount.bin");
+        var (file, id) = await AllButRecordedAsync(session, "finished-meanwhile.bin");
+        // What an unmounted share looks like to that upload: the marker at the top of the root and its chunks both gone.
+        var marker = Path.Combine(App.StorageRoot, ChunkUploader.Web.Services.Uploads.Storage.StorageRootMarker.FileName);
+        var chunks = App.ChunkDirectory(waiting.User.Id, waitingId);
+        File.Move(marker, marker + ".aside");
+        Directory.Move(chunks, chunks + ".aside");
+        try
+        {
+            await UpdateAsync(waitingId, waitingFile, UploadStatus.Receiving, leaseUntil: null, owner: null);
+            await UpdateAsync(id, file, UploadStatus.Receiving, leaseUntil: null, owner: null);
+
+            await Api.UploadEndpointTests.AssertStoredAsync(session, id, file);
+            Assert.AreNotEqual(UploadStatus.Failed, await StatusAsync(waitingId), "not failed while the storage is gone");
+            Assert.IsFalse(Directory.Exists(Path.GetDirectoryName(App.StoredFile(waiting.User.Id, waitingId))), "nothing made where the mount should be");
+        }
+        finally
+        {
+            File.Move(marker + ".aside", marker);
+            Directory.Move(chunks + ".aside", chunks);
+        }
+        await Api.UploadEndpointTests.AssertStoredAsync(waiting, waitingId, waitingFile);
+    }
+
+    [TestMethod]
     public async Task A_file_that_cannot_be_read_now_does_not_hold_back_the_hashing_of_the_others()
     {
         using var session = await App.NewSessionAsync();
-        var unreadable = TestFile.Random(2048, 1024, "unreadable.bin");
-        var file = TestFile.Random(2048, 1024, "hashed-again.bin");
-        var unreadableId = Api.UploadEndpointTests.SingleCompletion(await session.UploadAsync(unreadable));
-        var id = Api.UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
-        await session.WaitForHashAsync(unreadableId);
-        await session.WaitForHashAsync(id);
+        var ((unreadable, unreadableId), (file, id)) = await TwoHashedAsync(session, "unreadable.bin", "hashed-again.bin");
         // A folder where the file should be: opening it fails on the volume every time.
         var stored = App.StoredFile(session.User.Id, unreadableId);
         File.Move(stored, stored + ".aside");
@@ -89,6 +114,70 @@ public sealed class AssemblyRecoveryTests
             File.Move(stored + ".aside", stored);
         }
         Assert.AreEqual(unreadable.Sha256, (await session.WaitForHashAsync(unreadableId)).GetProperty("sha256").GetString());
+    }
+
+    [TestMethod]
+    public async Task A_complete_file_gone_from_the_storage_is_marked_failed_once_instead_of_hashed_for_ever()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(2048, 1024, "lost.bin");
+        var id = Api.UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
+        await session.WaitForHashAsync(id);
+        File.Delete(App.StoredFile(session.User.Id, id));
+
+        await ForgetHashAsync(id, DateTime.UtcNow);
+
+        await Poll.UntilAsync(async () => (await session.UploadAsync(id)).GetProperty("status").GetString() == "Failed", "the lost file is marked failed");
+        var record = await session.UploadAsync(id);
+        StringAssert.Contains(record.GetProperty("failureReason").GetString(), "went missing");
+        Assert.AreEqual(System.Text.Json.JsonValueKind.Null, record.GetProperty("sha256").ValueKind);
+        Assert.HasCount(1, App.ServerErrors.Take($"Upload {id} was complete but its file is missing"), "logged once as an error");
+    }
+
+    [TestMethod]
+    public async Task With_the_storage_mount_gone_a_file_is_not_taken_for_lost_and_its_download_answers_503()
+    {
+        using var session = await App.NewSessionAsync();
+        var ((waiting, waitingId), (control, controlId)) = await TwoHashedAsync(session, "mount-gone.bin", "hashed-meanwhile.bin");
+        // What an unmounted share looks like: the marker at the top of the root and the file both gone.
+        var marker = Path.Combine(App.StorageRoot, ChunkUploader.Web.Services.Uploads.Storage.StorageRootMarker.FileName);
+        var stored = App.StoredFile(session.User.Id, waitingId);
+        File.Move(marker, marker + ".aside");
+        File.Move(stored, stored + ".aside");
+        try
+        {
+            using (var download = await session.Client.GetAsync($"Uploads/{waitingId}/download"))
+            {
+                Assert.AreEqual(HttpStatusCode.ServiceUnavailable, download.StatusCode);
+                StringAssert.Contains(await download.Content.ReadAsStringAsync(), "storage error");
+            }
+            Assert.HasCount(1, App.ServerErrors.Take($"Upload {waitingId} is complete but its file cannot be read"), "logged as an error");
+            // Both to be hashed again, the one whose file cannot be found first in line.
+            await ForgetHashAsync(waitingId, DateTime.UtcNow.AddMinutes(-2));
+            await ForgetHashAsync(controlId, DateTime.UtcNow.AddMinutes(-1));
+
+            Assert.AreEqual(control.Sha256, (await session.WaitForHashAsync(controlId)).GetProperty("sha256").GetString());
+            Assert.AreEqual("Complete", (await session.UploadAsync(waitingId)).GetProperty("status").GetString(), "not marked failed while the storage is gone");
+        }
+        finally
+        {
+            File.Move(marker + ".aside", marker);
+            File.Move(stored + ".aside", stored);
+        }
+        Assert.AreEqual(waiting.Sha256, (await session.WaitForHashAsync(waitingId)).GetProperty("sha256").GetString());
+    }
+
+    /// <summary>Two small files uploaded and hashed, for a test that makes the first one fail to hash and watches the second.</summary>
+    private static async Task<((TestFile File, Guid Id) First, (TestFile File, Guid Id) Second)> TwoHashedAsync(ApiSession session, string first, string second)
+    {
+        var files = new[] { TestFile.Random(2048, 1024, first), TestFile.Random(2048, 1024, second) };
+        var ids = new List<Guid>();
+        foreach (var file in files)
+        {
+            ids.Add(Api.UploadEndpointTests.SingleCompletion(await session.UploadAsync(file)));
+            await session.WaitForHashAsync(ids[^1]);
+        }
+        return ((files[0], ids[0]), (files[1], ids[1]));
     }
 
     private static async Task ForgetHashAsync(Guid id, DateTime updatedAt)

@@ -12,7 +12,7 @@ namespace ChunkUploader.Web.Controllers;
 /// <summary>The signed-in user's upload history: the table, one upload, and the download of a finished file.</summary>
 [Authorize]
 [Route("Uploads")]
-public sealed class UploadsController(UploadHistory history, IUploadStore store, UploadRemover remover, UserManager<IdentityUser> users) : Controller
+public sealed partial class UploadsController(UploadHistory history, IUploadStore store, UploadRemover remover, UserManager<IdentityUser> users, ILogger<UploadsController> logger) : Controller
 {
     private string UserId => users.GetUserId(User)!;
 
@@ -56,7 +56,17 @@ public sealed class UploadsController(UploadHistory history, IUploadStore store,
     public async Task<IActionResult> Download(Guid id, CancellationToken cancellationToken)
     {
         if (await history.FindAsync(id, Scope, cancellationToken) is not { Status: UploadStatus.Complete } upload) return NoSuchUpload();
-        var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
+        Stream? file;
+        try
+        {
+            file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
+        }
+        catch (StorageFailedException failure)
+        {
+            LogUnreadable(logger, upload.Id, failure);
+            Response.Headers.RetryAfter = "30";
+            return StatusCode(StatusCodes.Status503ServiceUnavailable, "The file cannot be read right now (a storage error on the server's side); try again later.");
+        }
         if (file is null) return NoSuchUpload();
         Response.Headers.ContentDisposition = AttachmentDisposition.For(upload.FileName);
         // A complete upload's bytes never change (a new upload gets a new id), so its id is a strong validator: a
@@ -67,4 +77,7 @@ public sealed class UploadsController(UploadHistory history, IUploadStore store,
 
     /// <summary>Another user's upload looks exactly like one that does not exist.</summary>
     private NotFoundObjectResult NoSuchUpload() => NotFound("No such upload.");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId} is complete but its file cannot be read for a download")]
+    private static partial void LogUnreadable(ILogger logger, Guid uploadId, Exception exception);
 }

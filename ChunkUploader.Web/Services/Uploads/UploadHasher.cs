@@ -46,7 +46,9 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
         await using var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
         if (file is null)
         {
-            LogMissing(logger, upload.Id);
+            // The storage is there (else the open failed) but this file is not: it was lost, and trying again cannot help.
+            LogLost(logger, upload.Id);
+            await ledger.MarkLostAsync(upload.Id, "Its stored file went missing before its SHA-256 could be computed.", cancellationToken);
             return false;
         }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -93,6 +95,6 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} could not be read to hash it; it is tried again once its lease runs out")]
     private static partial void LogUnreadable(ILogger logger, Guid uploadId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} is complete but its file is missing; it cannot be hashed")]
-    private static partial void LogMissing(ILogger logger, Guid uploadId);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId} was complete but its file is missing from the storage; marked failed")]
+    private static partial void LogLost(ILogger logger, Guid uploadId);
 }

@@ -129,10 +129,13 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
     {
         var partial = paths.PartialFile(ownerId, uploadId);
         var finished = paths.FinishedFile(ownerId, uploadId);
-        var directory = Path.GetDirectoryName(finished)!;
-        var created = CreateDirectories(directory);
+        // With the storage's mount gone every upload looks unfinishable: it must wait for the mount, not be failed, and
+        // nothing may be created in the empty mount point.
+        if (!File.Exists(partial) && !File.Exists(finished) && !StorageRootMarker.IsPresent(paths.Root)) throw RootGone();
         if (File.Exists(partial))
         {
+            var directory = Path.GetDirectoryName(finished)!;
+            var created = CreateDirectories(directory);
             File.Move(partial, finished, overwrite: true);
             if (_durable)
             {
@@ -150,9 +153,16 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         return Task.CompletedTask;
     }
 
-    public Task<Stream?> OpenReadAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken) =>
-        Task.FromResult<Stream?>(OpenIfPresent(() => new FileStream(paths.FinishedFile(ownerId, uploadId), FileMode.Open, FileAccess.Read,
-            FileShare.Read | FileShare.Delete, bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan)));
+    public Task<Stream?> OpenReadAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
+    {
+        var file = OpenIfPresent(() => new FileStream(paths.FinishedFile(ownerId, uploadId), FileMode.Open, FileAccess.Read,
+            FileShare.Read | FileShare.Delete, bufferSize: 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan));
+        // Every file is missing when the storage's mount went away: that is the volume's failure, not a file gone.
+        if (file is null && !StorageRootMarker.IsPresent(paths.Root)) throw new StorageFailedException(RootGone());
+        return Task.FromResult<Stream?>(file);
+    }
+
+    private static DirectoryNotFoundException RootGone() => new($"The storage root has no {StorageRootMarker.FileName} file (a mount gone?).");
 
     public Task DeleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
     {

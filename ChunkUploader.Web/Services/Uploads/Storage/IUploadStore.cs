@@ -34,6 +34,7 @@ public interface IUploadStore
     Task AbortAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken);
 
     /// <summary>The finished file, seekable for ranged downloads; null when there is none.</summary>
+    /// <exception cref="StorageFailedException">The file cannot be read, or the whole storage is not there.</exception>
     Task<Stream?> OpenReadAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken);
 
     /// <summary>Deletes an upload's finished file and anything it received.</summary>
