@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -6,7 +7,10 @@ using ChunkUploader.Tests.Infrastructure;
 
 namespace ChunkUploader.Tests.Operations;
 
-/// <summary>A backup of a running server with an upload in progress, restored into a new installation that a new server serves.</summary>
+/// <summary>
+/// A backup of a running server with an upload in progress, restored into a new installation that a new server serves;
+/// and restores that must change nothing: a damaged backup, a target that cannot be written, a failure midway.
+/// </summary>
 [TestClass]
 public sealed class BackupRestoreTests
 {
@@ -37,7 +41,7 @@ public sealed class BackupRestoreTests
             StringAssert.Contains(backedUp.Output, "2 files");
         }
 
-        var manifest = (await File.ReadAllLinesAsync(Path.Combine(backup, "manifest.sha256"))).Select(l => l.Split("  ")[0]).ToList();
+        var manifest = (await File.ReadAllLinesAsync(Path.Combine(backup, "manifest.sha256"))).Where(l => l.Contains("  files/")).Select(l => l.Split("  ")[0]).ToList();
         CollectionAssert.AreEquivalent(new[] { big.Sha256, small.Sha256 }, manifest);
 
         var restoredRun = await restored.RunSuccessfullyAsync("restore", backup);
@@ -87,6 +91,217 @@ public sealed class BackupRestoreTests
         StringAssert.Contains(refused.Error, "ALTERED");
         Assert.IsFalse(File.Exists(target.DatabaseFile), "nothing was restored");
         Assert.IsFalse(Directory.Exists(Path.Combine(target.StorageRoot, "files")));
+    }
+
+    [TestMethod]
+    public async Task A_backup_lists_its_database_in_the_manifest_so_that_sha256sum_finds_damage_to_it()
+    {
+        using var original = new Installation("manifest");
+        var (backup, _) = await BackUpAsync(original, 100_000);
+        var database = Path.Combine(backup, "chunkuploader.db");
+
+        var line = (await File.ReadAllLinesAsync(Path.Combine(backup, "manifest.sha256"))).SingleOrDefault(l => l.EndsWith("  chunkuploader.db"));
+        var sha256 = Sha256Of(database);
+        var intact = await Sha256SumCheckAsync(backup);
+        FlipByteInTheMiddle(database);
+        var damaged = await Sha256SumCheckAsync(backup);
+
+        Assert.AreEqual($"{sha256}  chunkuploader.db", line);
+        Assert.AreEqual(0, intact.ExitCode, intact.ToString());
+        Assert.AreNotEqual(0, damaged.ExitCode, damaged.ToString());
+        StringAssert.Contains(damaged.Output, "chunkuploader.db: FAILED");
+    }
+
+    [TestMethod]
+    public async Task Restore_of_a_backup_whose_database_is_damaged_changes_nothing_and_says_why()
+    {
+        using var original = new Installation("damaged-db-source");
+        using var target = new Installation("damaged-db-target");
+        var (backup, _) = await BackUpAsync(original, 100_000);
+        FlipByteInTheMiddle(Path.Combine(backup, "chunkuploader.db"));
+
+        var refused = await target.RunAsync("restore", backup);
+
+        AssertRefused(refused, "does not match its manifest");
+        StringAssert.Contains(refused.Error, "ALTERED  chunkuploader.db");
+        Assert.IsFalse(Directory.Exists(target.StorageRoot), "nothing was written, not even the storage root");
+    }
+
+    [TestMethod]
+    public async Task Restore_of_an_older_backup_without_the_database_line_refuses_a_damaged_or_emptied_database_and_restores_an_intact_one()
+    {
+        using var original = new Installation("older-source");
+        using var target = new Installation("older-target");
+        var (backup, files) = await BackUpAsync(original, 100_000);
+        var manifest = Path.Combine(backup, "manifest.sha256");
+        // As backups before the database was listed were written: only the files.
+        await File.WriteAllLinesAsync(manifest, (await File.ReadAllLinesAsync(manifest)).Where(l => !l.EndsWith("  chunkuploader.db")));
+        var database = Path.Combine(backup, "chunkuploader.db");
+        var intact = await File.ReadAllBytesAsync(database);
+
+        // Every page after the first zeroed: the tables sqlite_master names are gone, the file still opens.
+        await File.WriteAllBytesAsync(database, [.. intact.AsSpan(0, 4096), .. new byte[intact.Length - 4096]]);
+        var damaged = await target.RunAsync("restore", backup);
+        Assert.IsFalse(Directory.Exists(target.StorageRoot), "nothing was written for the damaged database");
+        // An empty file is an empty SQLite database to SQLite: it passes an integrity check, and would restore nothing.
+        await File.WriteAllBytesAsync(database, []);
+        var emptied = await target.RunAsync("restore", backup);
+        Assert.IsFalse(Directory.Exists(target.StorageRoot), "nothing was written for the emptied database");
+        await File.WriteAllBytesAsync(database, intact);
+        var restored = await target.RunAsync("restore", backup);
+
+        AssertRefused(damaged, "chunkuploader.db is damaged");
+        AssertRefused(emptied, "chunkuploader.db holds no ChunkUploader database");
+        Assert.AreEqual(0, restored.ExitCode, restored.ToString());
+        StringAssert.Contains(restored.Output, "1 files");
+        AssertStored(target.StorageRoot, files);
+    }
+
+    [TestMethod]
+    public async Task Restore_into_a_storage_root_that_cannot_be_written_changes_nothing_and_says_why()
+    {
+        using var original = new Installation("unwritable-source");
+        using var target = new Installation("unwritable-target");
+        var (backup, _) = await BackUpAsync(original, 100_000);
+        // A regular file where a folder above the storage root must be: even root cannot make the root there.
+        var blocker = target.Sibling("not-a-folder");
+        Directory.CreateDirectory(Path.GetDirectoryName(blocker)!);
+        await File.WriteAllTextAsync(blocker, "a file, not a folder");
+        var storageRoot = Path.Combine(blocker, "storage");
+
+        var refused = await target.RunAsync(new Dictionary<string, string> { ["Storage__Root"] = storageRoot }, "restore", backup);
+
+        Assert.IsFalse(Directory.Exists(target.StorageRoot), $"the database was not restored (nor its folder made): {refused}");
+        AssertRefused(refused, $"Storage:Root '{storageRoot}' cannot be written");
+    }
+
+    [TestMethod]
+    public async Task A_restore_that_fails_while_putting_the_files_in_place_is_undone_and_a_second_restore_succeeds()
+    {
+        using var original = new Installation("undone-source");
+        using var target = new Installation("undone-target");
+        var (backup, files) = await BackUpAsync(original, 100_000, 200_000);
+        // An empty installation, as `migrate` leaves it (restore replaces its database) ...
+        await target.RunSuccessfullyAsync("migrate");
+        var emptyDatabase = Sha256Of(target.DatabaseFile);
+        // ... but with a regular file where the folder of finished files goes: its files cannot be put in place.
+        var blocker = Path.Combine(target.StorageRoot, "files");
+        await File.WriteAllTextAsync(blocker, "a file, not a folder");
+        var before = Entries(target.StorageRoot, exceptSqliteSideFiles: true);
+
+        var failed = await target.RunAsync("restore", backup);
+
+        Assert.AreEqual(emptyDatabase, Sha256Of(target.DatabaseFile), $"the empty database is back as it was: {failed}");
+        CollectionAssert.AreEquivalent(before, Entries(target.StorageRoot, exceptSqliteSideFiles: true), "no leftovers of the failed attempt");
+        AssertRefused(failed, "nothing was restored");
+        File.Delete(blocker);
+        var second = await target.RunAsync("restore", backup);
+        Assert.AreEqual(0, second.ExitCode, second.ToString());
+        AssertStored(target.StorageRoot, files);
+    }
+
+    [TestMethod]
+    public async Task A_restore_whose_storage_volume_fills_up_midway_leaves_the_target_as_it_was_and_can_be_run_again()
+    {
+        using var original = new Installation("full-source");
+        using var target = new Installation("full-target");
+        var (backup, files) = await BackUpAsync(original, 1_200_000, 1_200_000);
+        // The storage root on a 2 MiB tmpfs: the first file fits, the second does not. The database is elsewhere.
+        var volume = target.Sibling("volume");
+        Directory.CreateDirectory(volume);
+        await MountAsync($"-t tmpfs -o size=2m tmpfs {volume}");
+        try
+        {
+            var onVolume = new Dictionary<string, string> { ["Storage__Root"] = volume };
+            var failed = await target.RunAsync(onVolume, "restore", backup);
+
+            Assert.IsFalse(File.Exists(target.DatabaseFile), $"the database was not put in place: {failed}");
+            Assert.IsEmpty(Entries(volume), "the part copied before the volume filled up is gone");
+            AssertRefused(failed, "nothing was restored");
+
+            await MountAsync($"-o remount,size=8m {volume}");
+            var second = await target.RunAsync(onVolume, "restore", backup);
+            Assert.AreEqual(0, second.ExitCode, second.ToString());
+            AssertStored(volume, files);
+            var verified = await target.RunAsync(onVolume, "verify");
+            Assert.AreEqual(0, verified.ExitCode, verified.ToString());
+        }
+        finally
+        {
+            await MountAsync(volume, umount: true);
+        }
+    }
+
+    /// <summary>A server's installation with finished, hashed files of the given sizes, backed up; the backup folder and the files.</summary>
+    private static async Task<(string Backup, TestFile[] Files)> BackUpAsync(Installation original, params long[] sizes)
+    {
+        var backup = original.Sibling("backup");
+        var user = new TestUser("", $"owner-{Guid.NewGuid():N}@ops.test", "Owner-Pass-1234!");
+        var files = sizes.Select((size, i) => TestFile.Random(size, 256 * 1024, $"file-{i}.bin")).ToArray();
+        await using (var server = await original.StartServerAsync(user))
+        {
+            using var session = await AppFixture.SignInAsync(server.BaseAddress, user);
+            foreach (var file in files)
+                await session.WaitForHashAsync(UploadEndpointTests.SingleCompletion(await session.UploadAsync(file)));
+        }
+        await original.RunSuccessfullyAsync("backup", backup);
+        return (backup, files);
+    }
+
+    /// <summary>Refused with exit code 1 and the reason in a sentence, not a stack trace.</summary>
+    private static void AssertRefused(CommandResult result, string reason)
+    {
+        Assert.AreEqual(1, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.Error, reason, result.ToString());
+        Assert.IsFalse(result.Error.Contains("   at "), result.ToString());
+    }
+
+    /// <summary>The finished files under a storage root are exactly <paramref name="files"/>, byte for byte.</summary>
+    private static void AssertStored(string storageRoot, params TestFile[] files) =>
+        CollectionAssert.AreEquivalent(files.Select(f => f.Sha256).ToList(),
+            Directory.EnumerateFiles(Path.Combine(storageRoot, "files"), "*", SearchOption.AllDirectories).Select(Sha256Of).ToList());
+
+    /// <summary>
+    /// Every file and folder under <paramref name="folder"/>; without the -wal and -shm files that SQLite makes beside a
+    /// WAL database for any reader (the emptiness check is one), when asked.
+    /// </summary>
+    private static List<string> Entries(string folder, bool exceptSqliteSideFiles = false) =>
+        Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories)
+            .Where(e => !exceptSqliteSideFiles || !(e.EndsWith("-wal") || e.EndsWith("-shm"))).ToList();
+
+    private static string Sha256Of(string file) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
+
+    /// <summary>One flipped bit, as bit rot would do: SQLite would still open the file.</summary>
+    private static void FlipByteInTheMiddle(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = stream.Length / 2;
+        var original = stream.ReadByte();
+        stream.Position = stream.Length / 2;
+        stream.WriteByte((byte)(original ^ 0x01));
+    }
+
+    private static async Task<CommandResult> Sha256SumCheckAsync(string folder) => await RunAsync("sha256sum", folder, "-c", "manifest.sha256");
+
+    /// <summary>A small tmpfs for a volume that fills up (the one thing here that needs root).</summary>
+    private static async Task MountAsync(string arguments, bool umount = false)
+    {
+        var result = await RunAsync(umount ? "umount" : "mount", Directory.GetCurrentDirectory(), arguments.Split(' '));
+        if (result.ExitCode != 0) throw new InvalidOperationException($"'{(umount ? "umount" : "mount")} {arguments}' failed: {result}. This test needs root, to mount a small tmpfs.");
+    }
+
+    private static async Task<CommandResult> RunAsync(string program, string workingDirectory, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return new CommandResult(process.ExitCode, await output, await error);
     }
 
     private static JsonElement Single(List<JsonElement> history, string name) =>

@@ -11,7 +11,8 @@ namespace ChunkUploader.Web.Commands;
 /// <c>backup &lt;folder&gt;</c>: a consistent snapshot while the server runs. The database is copied with SQLite's online
 /// backup API (a file copy of a live WAL database can be torn); then every file the snapshot records as complete is copied
 /// and hashed. Finished files never change after their rename into place, so copying them after the snapshot is consistent
-/// with it; uploads still receiving are in the snapshot as records only (their chunks are not copied).
+/// with it; uploads still receiving are in the snapshot as records only (their chunks are not copied). The manifest lists
+/// the snapshot too, so that <c>sha256sum -c</c> and <c>restore</c> find damage to the database as they do to a file.
 /// </summary>
 public sealed class BackupCommand(string folder) : OperationsCommand
 {
@@ -47,9 +48,15 @@ public sealed class BackupCommand(string folder) : OperationsCommand
                 .Select(u => (u.Id, u.UserId, u.Sha256)).ToList();
         }
 
+        // Hashed once nothing has it open any more: the bytes as they stay in the backup.
+        string databaseSha256;
+        await using (var snapshotFile = File.OpenRead(backup.DatabaseFile))
+            databaseSha256 = await BackupFolder.HashAsync(snapshotFile, null, cancellationToken);
+        var manifest = new List<(string Sha256, string Entry)> { (databaseSha256, BackupFolder.DatabaseFileName) };
+
         var files = context.Get<StoredFiles>();
-        var manifest = new List<(string Sha256, string Entry)>();
         var problems = new List<string>();
+        int copied = 0;
         long bytes = 0;
         foreach (var (id, userId, recorded) in complete)
         {
@@ -78,14 +85,15 @@ public sealed class BackupCommand(string folder) : OperationsCommand
                 if (recorded is not null && recorded != sha256)
                     problems.Add($"ALTERED  upload {id}: recorded SHA-256 {recorded}, the file copied has {sha256}");
                 manifest.Add((sha256, entry));
+                copied++;
                 bytes += copy.Length;
             }
         }
         await backup.WriteManifestAsync(manifest, cancellationToken);
 
-        var summary = $"{complete.Count} complete uploads, {manifest.Count} files ({bytes} bytes), {problems.Count} problems";
+        var summary = $"{complete.Count} complete uploads, {copied} files ({bytes} bytes), {problems.Count} problems";
         // The result first: it stands even if the audit record cannot be written.
-        context.Out.WriteLine($"Backed up the database and {manifest.Count} files ({Services.Uploads.ByteSize.Format(bytes)}) to {backup.Path}.");
+        context.Out.WriteLine($"Backed up the database and {copied} files ({Services.Uploads.ByteSize.Format(bytes)}) to {backup.Path}.");
         await context.Get<AuditLog>().RecordAsync(AuditLog.CommandLineActor, "backup", backup.Path, summary, cancellationToken);
         if (problems.Count == 0) return Succeeded;
         foreach (var line in problems) context.Error.WriteLine(line);

@@ -1,6 +1,7 @@
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Services.Audit;
 using ChunkUploader.Web.Services.Operations;
+using ChunkUploader.Web.Services.Uploads.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -8,9 +9,12 @@ namespace ChunkUploader.Web.Commands;
 
 /// <summary>
 /// <c>restore &lt;folder&gt;</c>: a backup into an empty installation (no users or uploads in the database, no files in
-/// storage), so that a restore can never overwrite live data. The backup is checked against its manifest before the
-/// first byte is written; uploads that were still receiving when it was taken come back as Expired, since their chunks
-/// are not in it.
+/// storage), so that a restore can never overwrite live data. Everything is checked before anything is written: every
+/// file of the manifest (the database too) against its SHA-256, the database with SQLite's integrity check, and that the
+/// storage root and the database's folder take new files. The restore is then written beside the installation
+/// (<see cref="RestoreStaging"/>) and put in place by renames at the end, so that a failure midway leaves the installation
+/// empty as it was, for a second attempt. Uploads that were still receiving when the backup was taken come back as
+/// Expired, since their chunks are not in it.
 /// </summary>
 public sealed class RestoreCommand(string folder) : OperationsCommand
 {
@@ -33,6 +37,7 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
         Dictionary<string, string> manifest;
         try { manifest = await backup.ReadManifestAsync(cancellationToken); }
         catch (InvalidDataException e) { return context.Fail(e.Message); }
+        var listsDatabase = manifest.ContainsKey(BackupFolder.DatabaseFileName);
         var damaged = new List<string>();
         foreach (var (entry, sha256) in manifest)
         {
@@ -46,19 +51,55 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
             foreach (var line in damaged) context.Error.WriteLine(line);
             return context.Fail($"The backup does not match its manifest ({damaged.Count} files); nothing was restored.");
         }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(databaseFile)!);
-        // An empty database (from `migrate` or a first start) is replaced whole, journal files included.
-        foreach (var stale in new[] { databaseFile, databaseFile + "-wal", databaseFile + "-shm" }) File.Delete(stale);
-        await using (var source = new SqliteConnection(BackupFolder.ConnectionString(backup.DatabaseFile, readOnly: true)))
-        await using (var target = new SqliteConnection(BackupFolder.ConnectionString(databaseFile, readOnly: false)))
+        if (!listsDatabase)
         {
-            await source.OpenAsync(cancellationToken);
-            await target.OpenAsync(cancellationToken);
-            source.BackupDatabase(target);
+            // A backup of an earlier version: its database is hashed now, so that the copy restored is the one checked.
+            await using var stream = File.OpenRead(backup.DatabaseFile);
+            manifest[BackupFolder.DatabaseFileName] = await BackupFolder.HashAsync(stream, null, cancellationToken);
         }
-        // A backup from an older version is brought to the current schema, as a server start would.
-        await DatabaseInitializer.InitializeAsync(context.Services, cancellationToken);
+        if (await backup.DatabaseProblemAsync(cancellationToken) is { } damage) return context.Fail(damage);
+
+        var staging = new RestoreStaging(context.Get<StoragePaths>(), databaseFile);
+        if (staging.Prepare() is { } unwritable) return context.Fail(unwritable);
+        (int Restored, int Interrupted) result;
+        try
+        {
+            result = await StageAsync(context, backup, manifest, staging);
+            staging.Commit();
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or InvalidDataException or SqliteException
+                                            or DbUpdateException { InnerException: SqliteException })
+        {
+            staging.Discard();
+            var reason = (failure is DbUpdateException ? failure.InnerException! : failure).Message;
+            return context.Fail($"The restore failed, and nothing was restored (what it had written is removed): {reason}");
+        }
+        catch
+        {
+            staging.Discard(); // Ctrl+C, or a fault of the app: the installation stays as it was all the same
+            throw;
+        }
+
+        context.Out.WriteLine($"Restored the database and {result.Restored} files from {backup.Path}; {result.Interrupted} uploads that were in progress are marked Expired.");
+        if (!listsDatabase)
+            context.Out.WriteLine($"The manifest does not list {BackupFolder.DatabaseFileName} (a backup of an earlier version): the database was checked by SQLite's integrity check only.");
+        if (staging.Finish() is { } leftover) context.Error.WriteLine(leftover);
+        return Succeeded;
+    }
+
+    /// <summary>
+    /// Writes the whole restore into the staging folders: the database, brought to the current schema as a server start
+    /// would (a backup of an older version restores into a newer one), every finished file, uploads in progress expired,
+    /// and the audit event, which so comes with the restore or not at all. The installation itself is not touched.
+    /// </summary>
+    private static async Task<(int Restored, int Interrupted)> StageAsync(CommandContext context, BackupFolder backup,
+        Dictionary<string, string> manifest, RestoreStaging staging)
+    {
+        var cancellationToken = context.CancellationToken;
+        // A copy of the file, not SQLite's backup API: its bytes can be held to the hash that was checked.
+        await RestoreStaging.CopyAsync(backup.DatabaseFile, staging.DatabaseFile, manifest[BackupFolder.DatabaseFileName], cancellationToken);
+        await using var db = BackupFolder.OpenDatabase(staging.DatabaseFile, readOnly: false);
+        await db.Database.MigrateAsync(cancellationToken);
 
         var complete = await db.Uploads.AsNoTracking().Where(u => u.Status == UploadStatus.Complete)
             .Select(u => new { u.Id, u.UserId }).ToListAsync(cancellationToken);
@@ -66,13 +107,12 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
         foreach (var upload in complete)
         {
             var entry = BackupFolder.FileEntry(upload.UserId, upload.Id);
-            if (!manifest.ContainsKey(entry))
+            if (!manifest.TryGetValue(entry, out var sha256))
             {
                 context.Error.WriteLine($"MISSING  upload {upload.Id}: complete in the database but not in the backup; `verify` will list it.");
                 continue;
             }
-            await using var stream = File.OpenRead(backup.FullPath(entry));
-            await files.WriteAsync(upload.UserId, upload.Id, stream, cancellationToken);
+            await RestoreStaging.CopyAsync(backup.FullPath(entry), staging.FilePath(entry), sha256, cancellationToken);
             restored++;
         }
 
@@ -82,15 +122,16 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.Status, UploadStatus.Expired).SetProperty(u => u.FailureReason, NotInBackupReason), cancellationToken);
         // Per-chunk rows (claims, records) serve only uploads in progress, and none is left: they go, as on any expiry.
         await db.UploadChunks.ExecuteDeleteAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-
         var summary = $"{restored} files restored, {interrupted} uploads in progress marked Expired";
-        await context.Get<AuditLog>().RecordAsync(AuditLog.CommandLineActor, "restore", backup.Path, summary, cancellationToken);
-        context.Out.WriteLine($"Restored the database and {restored} files from {backup.Path}; {interrupted} uploads that were in progress are marked Expired.");
-        return Succeeded;
+        await new AuditLog(db, context.Get<TimeProvider>()).RecordAsync(AuditLog.CommandLineActor, "restore", backup.Path, summary, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (restored, interrupted);
     }
 
-    /// <summary>Whether the database file has any user or upload; read-only, so checking never creates or changes it.</summary>
+    /// <summary>
+    /// Whether the database file has any user or upload; read-only, so checking never creates or changes the database
+    /// (SQLite may add the -wal and -shm files any reader of a WAL database needs, empty).
+    /// </summary>
     private static async Task<bool> HoldsDataAsync(string databaseFile, CancellationToken cancellationToken)
     {
         if (!File.Exists(databaseFile)) return false;

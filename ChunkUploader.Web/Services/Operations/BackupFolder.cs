@@ -9,7 +9,8 @@ namespace ChunkUploader.Web.Services.Operations;
 /// The layout of a backup folder:
 /// <c>chunkuploader.db</c> (a SQLite snapshot taken with the online backup API),
 /// <c>files/{owner}/{upload}</c> (every finished file), and
-/// <c>manifest.sha256</c> (one <c>sha256sum</c> line per file, so <c>sha256sum -c manifest.sha256</c> checks any copy of it).
+/// <c>manifest.sha256</c> (one <c>sha256sum</c> line per file, the database's too, so <c>sha256sum -c manifest.sha256</c>
+/// checks any copy of it; backups of earlier versions do not list the database).
 /// </summary>
 public sealed class BackupFolder(string path)
 {
@@ -26,8 +27,11 @@ public sealed class BackupFolder(string path)
     public string FullPath(string entry) => System.IO.Path.Combine(Path, entry.Replace('/', System.IO.Path.DirectorySeparatorChar));
 
     /// <summary>A context on the snapshot, to read the records exactly as they were when the backup was taken.</summary>
-    public AppDbContext OpenDatabase(bool readOnly) =>
-        new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite(ConnectionString(DatabaseFile, readOnly)).Options);
+    public AppDbContext OpenDatabase(bool readOnly) => OpenDatabase(DatabaseFile, readOnly);
+
+    /// <summary>A context on a SQLite file of the app's schema outside the configured database (a snapshot, a restore in progress).</summary>
+    public static AppDbContext OpenDatabase(string file, bool readOnly) =>
+        new SqliteAppDbContext(new DbContextOptionsBuilder<SqliteAppDbContext>().UseSqlite(ConnectionString(file, readOnly)).Options);
 
     public static string ConnectionString(string file, bool readOnly) => new SqliteConnectionStringBuilder
     {
@@ -39,7 +43,7 @@ public sealed class BackupFolder(string path)
     public async Task WriteManifestAsync(IEnumerable<(string Sha256, string Entry)> lines, CancellationToken cancellationToken) =>
         await File.WriteAllLinesAsync(ManifestFile, lines.Select(l => $"{l.Sha256}  {l.Entry}"), cancellationToken);
 
-    /// <summary>The manifest as entry → SHA-256; a line that is not <c>sha256sum</c> output for a file under <c>files/</c> is an error.</summary>
+    /// <summary>The manifest as entry → SHA-256; a line that is not <c>sha256sum</c> output for the database or a file under <c>files/</c> is an error.</summary>
     public async Task<Dictionary<string, string>> ReadManifestAsync(CancellationToken cancellationToken)
     {
         var entries = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -49,12 +53,39 @@ public sealed class BackupFolder(string path)
             number++;
             if (line.Length == 0) continue;
             var parts = line.Split("  ", 2);
-            // Only files/{owner}/{upload} with plain names: a manifest must not steer a restore outside the backup folder.
-            if (parts.Length != 2 || parts[0].Length != 64 || !parts[0].All(Uri.IsHexDigit) || !IsFileEntry(parts[1]))
-                throw new InvalidDataException($"{ManifestFile} line {number} is not '<sha256>  files/<owner>/<upload>'.");
+            // Only the database and files/{owner}/{upload} with plain names: a manifest must not steer a restore outside the backup folder.
+            if (parts.Length != 2 || parts[0].Length != 64 || !parts[0].All(Uri.IsHexDigit) || (parts[1] != DatabaseFileName && !IsFileEntry(parts[1])))
+                throw new InvalidDataException($"{ManifestFile} line {number} is not '<sha256>  {DatabaseFileName}' or '<sha256>  files/<owner>/<upload>'.");
             entries[parts[1]] = parts[0].ToLowerInvariant();
         }
         return entries;
+    }
+
+    /// <summary>
+    /// Why the snapshot cannot be restored, or null. SQLite's integrity check finds damage that a backup without the
+    /// database in its manifest cannot show; the migrations history tells the app's database from any other, and from an
+    /// empty file, which SQLite opens as an empty database that passes the check. Read-only, so checking never changes it.
+    /// </summary>
+    public async Task<string?> DatabaseProblemAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = new SqliteConnection(ConnectionString(DatabaseFile, readOnly: true));
+            await connection.OpenAsync(cancellationToken);
+            await using var check = connection.CreateCommand();
+            check.CommandText = "PRAGMA integrity_check(1);"; // the first problem is enough to refuse it
+            if (Convert.ToString(await check.ExecuteScalarAsync(cancellationToken)) is var verdict and not "ok")
+                return $"{DatabaseFile} is damaged (SQLite's integrity check: {verdict}); nothing was restored.";
+            await using var history = connection.CreateCommand();
+            history.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsHistory'";
+            if (Convert.ToInt64(await history.ExecuteScalarAsync(cancellationToken)) == 0)
+                return $"{DatabaseFile} holds no ChunkUploader database (it has no migrations history); nothing was restored.";
+            return null;
+        }
+        catch (SqliteException damaged)
+        {
+            return $"{DatabaseFile} is damaged ({damaged.Message}); nothing was restored.";
+        }
     }
 
     /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (when given) and returns the lower-case hex SHA-256 of the bytes.</summary>

@@ -3,30 +3,15 @@ using ChunkUploader.Web.Services.Uploads.Storage;
 namespace ChunkUploader.Web.Services.Operations;
 
 /// <summary>
-/// The one place where backup, restore and verify touch finished files. Reading goes through <see cref="IUploadStore"/>;
-/// listing and restoring still know the local folder layout, so an object store would need them added to the interface.
+/// The one place where backup and verify touch finished files (restore writes through <see cref="RestoreStaging"/>).
+/// Reading goes through <see cref="IUploadStore"/>; listing, and the restore's staging, still know the local folder
+/// layout, so an object store would need them added to the interface.
 /// </summary>
 public sealed class StoredFiles(IUploadStore store, StoragePaths paths)
 {
-    private const int BufferSize = 1024 * 1024;
-
     /// <summary>The finished file of an upload, or <see langword="null"/> when it is not on disk.</summary>
     public Task<Stream?> OpenReadAsync(string userId, Guid uploadId, CancellationToken cancellationToken) =>
         store.OpenReadAsync(userId, uploadId, cancellationToken);
-
-    /// <summary>Writes a restored file under a temporary name and renames it into place, so no half-written file is ever served.</summary>
-    public async Task WriteAsync(string userId, Guid uploadId, Stream content, CancellationToken cancellationToken)
-    {
-        var target = paths.FinishedFile(userId, uploadId);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temporary = target + ".restoring";
-        await using (var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
-        {
-            await content.CopyToAsync(output, cancellationToken);
-            output.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, target, overwrite: false);
-    }
 
     /// <summary>Every finished file on disk, as the storage key of its owner and its upload id.</summary>
     public IEnumerable<StoredFile> List()
