@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using ChunkUploader.Tests.Infrastructure;
 
@@ -11,15 +10,14 @@ namespace ChunkUploader.Tests.Api;
 [TestClass]
 public sealed class StorageFullTests
 {
-    private static readonly string Volume = Path.Combine(Path.GetTempPath(), "chunkuploader-full-" + Guid.NewGuid().ToString("N")[..8]);
+    private static SmallVolume _volume = null!;
     private static AppFixture _app = null!;
 
     [ClassInitialize]
     public static async Task Start(TestContext _)
     {
-        Directory.CreateDirectory(Volume);
-        await MountAsync($"-t tmpfs -o size=2m tmpfs {Volume}");
-        _app = AppFixture.StartSeparate(new Dictionary<string, string> { ["Storage:Root"] = Volume, ["Storage:MinFreeBytes"] = "0" });
+        _volume = await SmallVolume.MountAsync(Path.Combine(Path.GetTempPath(), "chunkuploader-full-" + Guid.NewGuid().ToString("N")[..8]), 2);
+        _app = AppFixture.StartSeparate(new Dictionary<string, string> { ["Storage:Root"] = _volume.Path, ["Storage:MinFreeBytes"] = "0" });
     }
 
     [ClassCleanup]
@@ -27,8 +25,7 @@ public sealed class StorageFullTests
     {
         var errors = _app.ServerErrors.Errors.Where(e => !e.Contains("Storage failed while receiving a chunk (volume full: True)")).ToList();
         await _app.StopAndCleanAsync();
-        await MountAsync(Volume, umount: true);
-        Directory.Delete(Volume);
+        await _volume.DisposeAsync();
         Assert.IsEmpty(errors, string.Join("\n", errors));
     }
 
@@ -57,17 +54,8 @@ public sealed class StorageFullTests
             Assert.AreEqual(HttpStatusCode.NoContent, probe.StatusCode, "the chunk that did not fit is not reported present");
         await UploadEndpointTests.AssertStoredAsync(session, firstId, first, _app);
 
-        await MountAsync($"-o remount,size=8m {Volume}");
+        await _volume.GrowAsync(8);
         var secondId = UploadEndpointTests.SingleCompletion(await session.UploadAsync(second, second.Numbers.Skip(refused.Number - 1)));
         await UploadEndpointTests.AssertStoredAsync(session, secondId, second, _app);
-    }
-
-    private static async Task MountAsync(string arguments, bool umount = false)
-    {
-        using var mount = Process.Start(new ProcessStartInfo(umount ? "umount" : "mount", arguments) { RedirectStandardError = true })!;
-        var error = await mount.StandardError.ReadToEndAsync();
-        await mount.WaitForExitAsync();
-        if (mount.ExitCode != 0)
-            throw new InvalidOperationException($"'{(umount ? "umount" : "mount")} {arguments}' failed ({mount.ExitCode}): {error.Trim()}. This test needs root, to mount a small tmpfs.");
     }
 }

@@ -207,29 +207,20 @@ public sealed class BackupRestoreTests
         using var target = new Installation("full-target");
         var (backup, files) = await BackUpAsync(original, 1_200_000, 1_200_000);
         // The storage root on a 2 MiB tmpfs: the first file fits, the second does not. The database is elsewhere.
-        var volume = target.Sibling("volume");
-        Directory.CreateDirectory(volume);
-        await MountAsync($"-t tmpfs -o size=2m tmpfs {volume}");
-        try
-        {
-            var onVolume = new Dictionary<string, string> { ["Storage__Root"] = volume };
-            var failed = await target.RunAsync(onVolume, "restore", backup);
+        await using var volume = await SmallVolume.MountAsync(target.Sibling("volume"), 2);
+        var onVolume = new Dictionary<string, string> { ["Storage__Root"] = volume.Path };
+        var failed = await target.RunAsync(onVolume, "restore", backup);
 
-            Assert.IsFalse(File.Exists(target.DatabaseFile), $"the database was not put in place: {failed}");
-            Assert.IsEmpty(Entries(volume), "the part copied before the volume filled up is gone");
-            AssertRefused(failed, "nothing was restored");
+        Assert.IsFalse(File.Exists(target.DatabaseFile), $"the database was not put in place: {failed}");
+        Assert.IsEmpty(Entries(volume.Path), "the part copied before the volume filled up is gone");
+        AssertRefused(failed, "nothing was restored");
 
-            await MountAsync($"-o remount,size=8m {volume}");
-            var second = await target.RunAsync(onVolume, "restore", backup);
-            Assert.AreEqual(0, second.ExitCode, second.ToString());
-            AssertStored(volume, files);
-            var verified = await target.RunAsync(onVolume, "verify");
-            Assert.AreEqual(0, verified.ExitCode, verified.ToString());
-        }
-        finally
-        {
-            await MountAsync(volume, umount: true);
-        }
+        await volume.GrowAsync(8);
+        var second = await target.RunAsync(onVolume, "restore", backup);
+        Assert.AreEqual(0, second.ExitCode, second.ToString());
+        AssertStored(volume.Path, files);
+        var verified = await target.RunAsync(onVolume, "verify");
+        Assert.AreEqual(0, verified.ExitCode, verified.ToString());
     }
 
     /// <summary>A server's installation with finished, hashed files of the given sizes, backed up; the backup folder and the files.</summary>
@@ -282,13 +273,6 @@ public sealed class BackupRestoreTests
     }
 
     private static async Task<CommandResult> Sha256SumCheckAsync(string folder) => await RunAsync("sha256sum", folder, "-c", "manifest.sha256");
-
-    /// <summary>A small tmpfs for a volume that fills up (the one thing here that needs root).</summary>
-    private static async Task MountAsync(string arguments, bool umount = false)
-    {
-        var result = await RunAsync(umount ? "umount" : "mount", Directory.GetCurrentDirectory(), arguments.Split(' '));
-        if (result.ExitCode != 0) throw new InvalidOperationException($"'{(umount ? "umount" : "mount")} {arguments}' failed: {result}. This test needs root, to mount a small tmpfs.");
-    }
 
     private static async Task<CommandResult> RunAsync(string program, string workingDirectory, params string[] arguments)
     {

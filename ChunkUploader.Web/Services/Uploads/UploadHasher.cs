@@ -47,8 +47,9 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
         if (file is null)
         {
             // The storage is there (else the open failed) but this file is not: it was lost, and trying again cannot help.
-            LogLost(logger, upload.Id);
-            await ledger.MarkLostAsync(upload.Id, "Its stored file went missing before its SHA-256 could be computed.", cancellationToken);
+            // (A file deleted with its upload or its owner's account takes its record first: nothing to mark then.)
+            if (await ledger.MarkLostAsync(upload.Id, "Its stored file went missing before its SHA-256 could be computed.", cancellationToken))
+                LogLost(logger, upload.Id);
             return false;
         }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

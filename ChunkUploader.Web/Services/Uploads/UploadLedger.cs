@@ -529,15 +529,16 @@ public sealed class UploadLedger(
     }
 
     /// <summary>Records the SHA-256, if this instance still holds the hashing lease.</summary>
-    /// <summary>Marks a complete upload this instance is hashing as failed: its file is gone, so it is neither hashed nor counted.</summary>
-    public Task MarkLostAsync(Guid uploadId, string reason, CancellationToken cancellationToken) =>
-        db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Complete && u.Sha256 == null && u.LeaseOwner == instance.Value)
+    /// <summary>Marks a complete upload this instance is hashing as failed (its file is gone, so it is neither hashed nor
+    /// counted); false when it was deleted or taken over meanwhile.</summary>
+    public async Task<bool> MarkLostAsync(Guid uploadId, string reason, CancellationToken cancellationToken) =>
+        await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Complete && u.Sha256 == null && u.LeaseOwner == instance.Value)
             .ExecuteUpdateAsync(set => set
                 .SetProperty(u => u.Status, UploadStatus.Failed)
                 .SetProperty(u => u.FailureReason, reason)
                 .SetProperty(u => u.LeaseUntil, (DateTime?)null)
                 .SetProperty(u => u.LeaseOwner, (string?)null)
-                .SetProperty(u => u.UpdatedAt, Now), cancellationToken);
+                .SetProperty(u => u.UpdatedAt, Now), cancellationToken) == 1;
 
     public async Task<bool> SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
         await db.Uploads.Where(u => u.Id == uploadId && u.Sha256 == null && u.LeaseOwner == instance.Value)
