@@ -17,6 +17,13 @@ var command = OperationsCommand.Parse(args);
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
 builder.AddOperations(command);
 
+// Parsed while the services are registered: a connection string of the other engine must stop here, in one line.
+if (DatabaseServiceCollectionExtensions.ConnectionStringProblem(builder.Configuration) is { } databaseProblem)
+{
+    Console.Error.WriteLine(databaseProblem);
+    Environment.ExitCode = 1;
+    return;
+}
 builder.Services.AddUploadDatabase(builder.Configuration, builder.Environment);
 builder.Services.AddUploads(builder.Configuration);
 builder.Services.AddObservability();

@@ -9,6 +9,8 @@ public sealed class SettingsCheckTests
     [TestMethod]
     [DataRow("Upload__MinChunkSize", "-5", "Invalid setting in section 'Upload'", DisplayName = "a chunk size below one byte")]
     [DataRow("Identity__RequireConfirmedAccount", "true", "Invalid setting in section 'Identity'", DisplayName = "email confirmation without email")]
+    [DataRow("Database__Provider", "PostgreSQL", "Invalid setting ConnectionStrings:Default: it is not a PostgreSQL connection string", DisplayName = "PostgreSQL with a SQLite connection string")]
+    [DataRow("ConnectionStrings__Default", "Host=db;Database=uploads", "Invalid setting ConnectionStrings:Default: it is not a Sqlite connection string", DisplayName = "SQLite with a PostgreSQL connection string")]
     public async Task A_refused_setting_stops_the_server_and_a_command_in_one_line_before_the_database_is_made(string key, string value, string message)
     {
         using var site = new Installation("bad-setting");

@@ -52,6 +52,29 @@ public static class DatabaseServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Why <c>ConnectionStrings:Default</c> cannot serve the configured provider (missing for PostgreSQL, or a connection
+    /// string of the other engine), in one line; null when it can. Checked before the services are built, which parse it.
+    /// </summary>
+    public static string? ConnectionStringProblem(IConfiguration configuration)
+    {
+        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (provider == DatabaseProvider.PostgreSQL && string.IsNullOrWhiteSpace(connectionString))
+            return "Invalid setting ConnectionStrings:Default: Database:Provider is PostgreSQL, so it must be set (Host=…;Database=…;Username=…;Password=…).";
+        try
+        {
+            if (provider == DatabaseProvider.PostgreSQL) _ = new NpgsqlConnectionStringBuilder(connectionString);
+            else _ = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(connectionString) ? DefaultSqliteConnectionString : connectionString);
+            return null;
+        }
+        catch (ArgumentException wrong)
+        {
+            var example = provider == DatabaseProvider.PostgreSQL ? "Host=…;Database=…;Username=…;Password=…" : "Data Source=<file>";
+            return $"Invalid setting ConnectionStrings:Default: it is not a {provider} connection string ({example}) as Database:Provider asks: {wrong.Message}";
+        }
+    }
+
     internal static string SqliteConnectionString(string? configured, string contentRoot)
     {
         var connection = new SqliteConnectionStringBuilder(string.IsNullOrWhiteSpace(configured) ? DefaultSqliteConnectionString : configured);
