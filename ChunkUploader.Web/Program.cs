@@ -85,12 +85,14 @@ if (command is not null)
 }
 
 // The storage root must be usable before anything is received into it.
-if (StorageRootMarker.Ensure(app.Services.GetRequiredService<StoragePaths>().Root) is { } unusable)
+var storageRoot = app.Services.GetRequiredService<StoragePaths>().Root;
+if (StorageRootMarker.Ensure(storageRoot) is { } unusable)
 {
     Console.Error.WriteLine(unusable);
     Environment.ExitCode = 1;
     return;
 }
+using var runningMark = StorageRootMarker.Hold(storageRoot);
 await DatabaseInitializer.InitializeAsync(app.Services);
 
 app.UseAccessLog();

@@ -128,6 +128,22 @@ public sealed class BackupRestoreTests
     }
 
     [TestMethod]
+    public async Task Restore_while_a_server_runs_on_the_installation_changes_nothing_and_says_so()
+    {
+        using var original = new Installation("running-source");
+        using var target = new Installation("running-target");
+        var (backup, _) = await BackUpAsync(original, 100_000);
+        var user = new TestUser("", $"owner-{Guid.NewGuid():N}@ops.test", "Owner-Pass-1234!");
+        await using var server = await target.StartServerAsync(user);
+        var before = Entries(target.StorageRoot, exceptSqliteSideFiles: true);
+
+        var refused = await target.RunAsync("restore", backup);
+
+        AssertRefused(refused, "A server is running on this installation");
+        CollectionAssert.AreEquivalent(before, Entries(target.StorageRoot, exceptSqliteSideFiles: true), "nothing written");
+    }
+
+    [TestMethod]
     public async Task Restore_of_an_older_backup_without_the_database_line_refuses_a_damaged_or_emptied_database_and_restores_an_intact_one()
     {
         using var original = new Installation("older-source");

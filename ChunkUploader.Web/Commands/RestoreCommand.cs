@@ -30,6 +30,9 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
         if (!db.Database.IsSqlite())
             return context.Fail("restore writes a SQLite database only; for PostgreSQL use pg_restore (see the README).");
         var databaseFile = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
+        var storageRoot = context.Get<StoragePaths>().Root;
+        if (StorageRootMarker.IsHeld(storageRoot))
+            return context.Fail($"A server is running on this installation (it holds {Path.Combine(storageRoot, StorageRootMarker.FileName)}); stop every instance before restoring.");
         var files = context.Get<StoredFiles>();
         if (await HoldsDataAsync(databaseFile, cancellationToken) || !files.IsEmpty())
             return context.Fail($"This installation is not empty (database {databaseFile} or its storage holds data). Restore only into an empty installation.");

@@ -26,4 +26,30 @@ public static class StorageRootMarker
     }
 
     public static bool IsPresent(string root) => File.Exists(Path.Combine(root, FileName));
+
+    /// <summary>
+    /// Keeps the marker open for as long as the server runs. .NET takes an advisory lock (<c>flock</c>) for every open
+    /// file on Unix, shared here, so any number of instances hold it together while a command that must run alone
+    /// (<c>restore</c>) can tell that one is running.
+    /// </summary>
+    public static IDisposable Hold(string root) =>
+        new FileStream(Path.Combine(root, FileName), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+    /// <summary>Whether a running server holds this root's marker (see <see cref="Hold"/>).</summary>
+    public static bool IsHeld(string root)
+    {
+        try
+        {
+            using var alone = new FileStream(Path.Combine(root, FileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (Exception missing) when (missing is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
 }
