@@ -52,6 +52,21 @@ public sealed class UploadsPageTests
     }
 
     [TestMethod]
+    public async Task A_range_in_a_unit_other_than_bytes_is_ignored_and_the_whole_file_sent()
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(20_000, 8192, "items.bin");
+        var id = UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
+        var request = new HttpRequestMessage(HttpMethod.Get, $"Uploads/{id}/download");
+        request.Headers.TryAddWithoutValidation("Range", "items=0-9");
+
+        using var answer = await session.Client.SendAsync(request);
+
+        Assert.AreEqual(HttpStatusCode.OK, answer.StatusCode, "RFC 9110: a range unit the server does not know is ignored");
+        CollectionAssert.AreEqual(file.Bytes, await answer.Content.ReadAsByteArrayAsync());
+    }
+
+    [TestMethod]
     public async Task Download_carries_a_validator_so_a_browser_resumes_it_only_while_the_file_is_the_same()
     {
         using var session = await App.NewSessionAsync();

@@ -68,6 +68,9 @@ public sealed partial class UploadsController(UploadHistory history, IUploadStor
             return StatusCode(StatusCodes.Status503ServiceUnavailable, "The file cannot be read right now (a storage error on the server's side); try again later.");
         }
         if (file is null) return NoSuchUpload();
+        // ASP.NET Core reads any unit as bytes; RFC 9110 says a range in a unit the server does not know is ignored.
+        if (Request.Headers.Range.ToString() is { Length: > 0 } range && !range.TrimStart().StartsWith("bytes=", StringComparison.OrdinalIgnoreCase))
+            Request.Headers.Remove(HeaderNames.Range);
         Response.Headers.ContentDisposition = AttachmentDisposition.For(upload.FileName);
         // A complete upload's bytes never change (a new upload gets a new id), so its id is a strong validator: a
         // browser resumes an interrupted download (If-Range) only when it has one.
