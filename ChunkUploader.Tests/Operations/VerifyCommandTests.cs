@@ -39,6 +39,10 @@ public sealed class VerifyCommandTests
         Directory.CreateDirectory(unreadable);
         var stray = Guid.NewGuid().ToString("N");
         await File.WriteAllTextAsync(Path.Combine(filesOfUser, stray), "dropped here by hand");
+        // Named like a finished file, but not where finished files live.
+        await File.WriteAllTextAsync(Path.Combine(site.StorageRoot, "files", ids[2].ToString("N")), "beside the owners' folders");
+        Directory.CreateDirectory(Path.Combine(filesOfUser, "nested"));
+        await File.WriteAllTextAsync(Path.Combine(filesOfUser, "nested", ids[2].ToString("N")), "in a folder of its own");
 
         var damaged = await site.RunAsync("verify");
 
@@ -49,8 +53,10 @@ public sealed class VerifyCommandTests
         StringAssert.Contains(damaged.Output, $"MISSING     upload {ids[1]} (deleted.bin)");
         StringAssert.Contains(damaged.Output, $"UNREADABLE  upload {ids[3]} (unreadable.bin)");
         StringAssert.Contains(damaged.Output, $"UNRECORDED  files/{userKey}/{stray}");
+        StringAssert.Contains(damaged.Output, $"UNRECORDED  files/{ids[2]:N}");
+        StringAssert.Contains(damaged.Output, $"UNRECORDED  files/{userKey}/nested/{ids[2]:N}");
         Assert.IsFalse(damaged.Output.Contains(ids[2].ToString()), "the intact file is not reported");
-        StringAssert.Contains(damaged.Output, "2 files checked: 1 altered, 1 missing, 1 unreadable, 1 without a record");
+        StringAssert.Contains(damaged.Output, "2 files checked: 1 altered, 1 missing, 1 unreadable, 3 without a record");
         Assert.AreEqual(2, await site.ScalarAsync("SELECT count(*) FROM AuditEvents WHERE Action = 'verify'"));
     }
 }

@@ -13,13 +13,16 @@ public sealed class StoredFiles(IUploadStore store, StoragePaths paths)
     public Task<Stream?> OpenReadAsync(string userId, Guid uploadId, CancellationToken cancellationToken) =>
         store.OpenReadAsync(userId, uploadId, cancellationToken);
 
-    /// <summary>Every finished file on disk, as the storage key of its owner and its upload id.</summary>
+    /// <summary>Every file under the finished files' folder, as the storage key of its owner and its upload id; one that is
+    /// not at <c>files/{owner}/{upload}</c> (dropped in by hand, nested) has no owner key, so no record can claim it.</summary>
     public IEnumerable<StoredFile> List()
     {
         if (!Directory.Exists(paths.FilesRoot)) yield break;
-        foreach (var user in Directory.EnumerateDirectories(paths.FilesRoot))
-        foreach (var file in Directory.EnumerateFiles(user))
-            yield return new StoredFile(Path.GetFileName(user), Path.GetFileName(file), Path.GetRelativePath(paths.Root, file));
+        foreach (var file in Directory.EnumerateFiles(paths.FilesRoot, "*", SearchOption.AllDirectories))
+        {
+            var parts = Path.GetRelativePath(paths.FilesRoot, file).Split(Path.DirectorySeparatorChar);
+            yield return new StoredFile(parts.Length == 2 ? parts[0] : "", Path.GetFileName(file), Path.GetRelativePath(paths.Root, file));
+        }
     }
 
     /// <summary>Whether the storage holds no finished file and no upload in progress: the only state a restore may write into.</summary>
