@@ -92,7 +92,14 @@ if (StorageRootMarker.Ensure(storageRoot) is { } unusable)
     Environment.ExitCode = 1;
     return;
 }
-using var runningMark = StorageRootMarker.Hold(storageRoot);
+// Held while the server runs (a shared lock): `restore` needs the installation alone, and a running restore holds it alone.
+if (StorageRootMarker.TryHold(storageRoot) is not { } runningMark)
+{
+    Console.Error.WriteLine($"A restore is running on this installation (it holds {Path.Combine(storageRoot, StorageRootMarker.FileName)}); start the server once it is done.");
+    Environment.ExitCode = 1;
+    return;
+}
+app.Lifetime.ApplicationStopped.Register(runningMark.Dispose);
 await DatabaseInitializer.InitializeAsync(app.Services);
 
 app.UseAccessLog();

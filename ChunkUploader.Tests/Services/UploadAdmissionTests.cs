@@ -13,6 +13,7 @@ public sealed class UploadAdmissionTests
 
     private static UploadAdmission Admission(long minFreeBytes = 0, int maxInProgress = 20, int maxChunks = 20_000)
     {
+        Assert.IsNull(StorageRootMarker.Ensure(Root), "the storage root as the server's start makes it");
         var storage = new StorageOptions { Root = Root, Durable = false, MinFreeBytes = minFreeBytes };
         var uploads = new UploadOptions { MaxUploadsInProgress = maxInProgress, MaxChunksPerFile = maxChunks, MinChunkSize = 1 };
         var store = new FileSystemUploadStore(new StoragePaths(Options.Create(storage), new TestHostEnvironment(Root)), Options.Create(storage));

@@ -31,7 +31,10 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
             return context.Fail("restore writes a SQLite database only; for PostgreSQL use pg_restore (see the README).");
         var databaseFile = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
         var storageRoot = context.Get<StoragePaths>().Root;
-        if (StorageRootMarker.IsHeld(storageRoot))
+        // Held alone until the restore is in place: a server started meanwhile refuses to start instead of racing it.
+        var alone = StorageRootMarker.TryHoldAlone(storageRoot, out var hold);
+        using var held = hold;
+        if (!alone)
             return context.Fail($"A server is running on this installation (it holds {Path.Combine(storageRoot, StorageRootMarker.FileName)}); stop every instance before restoring.");
         var files = context.Get<StoredFiles>();
         if (await HoldsDataAsync(databaseFile, cancellationToken) || !files.IsEmpty())

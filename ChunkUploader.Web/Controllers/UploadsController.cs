@@ -63,7 +63,7 @@ public sealed partial class UploadsController(UploadHistory history, IUploadStor
         }
         catch (StorageFailedException failure)
         {
-            LogUnreadable(logger, upload.Id, failure);
+            LogUnreadable(logger, upload.Id, (failure.InnerException ?? failure).Message);
             Response.Headers.RetryAfter = "30";
             return StatusCode(StatusCodes.Status503ServiceUnavailable, "The file cannot be read right now (a storage error on the server's side); try again later.");
         }
@@ -81,6 +81,7 @@ public sealed partial class UploadsController(UploadHistory history, IUploadStor
     /// <summary>Another user's upload looks exactly like one that does not exist.</summary>
     private NotFoundObjectResult NoSuchUpload() => NotFound("No such upload.");
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId} is complete but its file cannot be read for a download")]
-    private static partial void LogUnreadable(ILogger logger, Guid uploadId, Exception exception);
+    // The reason only, no stack trace: during an outage every download attempt says the same.
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId} is complete but its file cannot be read for a download: {Reason}")]
+    private static partial void LogUnreadable(ILogger logger, Guid uploadId, string reason);
 }

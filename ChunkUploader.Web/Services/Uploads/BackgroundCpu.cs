@@ -21,37 +21,51 @@ public sealed partial class BackgroundCpu : IDisposable
     {
         _thread = new Thread(() =>
         {
-            if (OperatingSystem.IsLinux() && SetPriority(ProcessScope, GetThreadId(), Lowest) != 0)
-                LogNotLowered(logger, Marshal.GetLastPInvokeError());
+            LowerThisThread(logger);
             foreach (var work in _work.GetConsumingEnumerable()) work();
         })
         { IsBackground = true, Name = "ChunkUploader background CPU" };
         _thread.Start();
     }
 
-    /// <summary>Runs <paramref name="work"/> on the low-priority thread, after what was queued before it.</summary>
+    /// <summary>Runs <paramref name="work"/> on the low-priority thread, after what was queued before it; a caller that
+    /// gives up is answered at once, and its work skipped when its turn comes.</summary>
     public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _work.Add(() =>
+        var giveUp = cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        var queued = _work.TryAdd(() =>
         {
-            if (cancellationToken.IsCancellationRequested) { done.TrySetCanceled(cancellationToken); return; }
+            giveUp.Dispose();
+            if (done.Task.IsCompleted) return;
             try { done.TrySetResult(work()); }
             catch (Exception failure) { done.TrySetException(failure); }
-        }, CancellationToken.None);
+        });
+        if (!queued) done.TrySetException(new ObjectDisposedException(nameof(BackgroundCpu), "The server is stopping."));
         return done.Task;
     }
 
     public void Dispose() => _work.CompleteAdding();
 
-    private const int ProcessScope = 0; // PRIO_PROCESS: on Linux, given a thread id, the priority of that thread alone
+    private static void LowerThisThread(ILogger logger)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            // On Linux the nice value is the thread's own: "who" 0 is the calling thread, not the whole process.
+            if (SetPriority(ProcessScope, 0, Lowest) != 0) LogNotLowered(logger, Marshal.GetLastPInvokeError().ToString());
+        }
+        catch (Exception missing) when (missing is DllNotFoundException or EntryPointNotFoundException)
+        {
+            LogNotLowered(logger, missing.Message);
+        }
+    }
+
+    private const int ProcessScope = 0; // PRIO_PROCESS
 
     [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
     private static partial int SetPriority(int which, int who, int priority);
 
-    [LibraryImport("libc", EntryPoint = "gettid")]
-    private static partial int GetThreadId();
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The background CPU thread could not lower its priority (errno {Errno}); hashing competes with requests")]
-    private static partial void LogNotLowered(ILogger logger, int errno);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The background CPU thread could not lower its priority ({Reason}); hashing competes with requests")]
+    private static partial void LogNotLowered(ILogger logger, string reason);
 }

@@ -18,12 +18,20 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
     /// <summary>Read and hashed in one go on the low-priority thread, between looks at the lease.</summary>
     private const int SliceSize = 16 * BufferSize;
 
-    /// <summary>Hashes every file it can claim; returns how many it hashed.</summary>
+    /// <summary>How long a complete upload whose file is missing waits before the hasher looks for it again.</summary>
+    public static readonly TimeSpan MissingFileRetry = TimeSpan.FromHours(1);
+
+    /// <summary>Files claimed at a time: at the lowest priority a claim may wait long for its turn, and its lease with it.</summary>
+    private const int ClaimedAtOnce = 2;
+
+    /// <summary>Hashes the files it can claim for about one lease period (then the recovery loop gets its turn, however
+    /// slowly hashing goes on busy cores); returns how many it hashed.</summary>
     public async Task<int> HashPendingAsync(CancellationToken cancellationToken)
     {
         var hashed = 0;
+        var until = clock.GetUtcNow() + options.Value.ClaimLease;
         IReadOnlyList<Upload> claimed;
-        while ((claimed = await ledger.ClaimUnhashedAsync(cancellationToken)).Count > 0)
+        while (clock.GetUtcNow() < until && (claimed = await ledger.ClaimUnhashedAsync(ClaimedAtOnce, cancellationToken)).Count > 0)
         {
             foreach (var upload in claimed)
             {
@@ -46,10 +54,12 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
         await using var file = await store.OpenReadAsync(upload.UserId, upload.Id, cancellationToken);
         if (file is null)
         {
-            // The storage is there (else the open failed) but this file is not: it was lost, and trying again cannot help.
-            // (A file deleted with its upload or its owner's account takes its record first: nothing to mark then.)
-            if (await ledger.MarkLostAsync(upload.Id, "Its stored file went missing before its SHA-256 could be computed.", cancellationToken))
-                LogLost(logger, upload.Id);
+            // The storage is there (else the open failed) but this file is not. It stays Complete, since a file missing
+            // for a moment (a share being remounted, a stale cache on another host) must not become one the sweep deletes
+            // once it shows up again; it is looked at again hourly rather than at every lease. (A file deleted with its
+            // upload or its owner's account takes its record first: nothing to set aside then.)
+            if (await ledger.PostponeWorkAsync(upload.Id, clock.GetUtcNow().UtcDateTime + MissingFileRetry, cancellationToken))
+                LogMissing(logger, upload.Id, MissingFileRetry);
             return false;
         }
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -59,8 +69,10 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
         try
         {
             var renewAt = clock.GetUtcNow() + options.Value.ClaimLease / 3;
-            while (await background.RunAsync(() => HashSlice(file, sha, buffer), cancellationToken) > 0)
+            // Not cancelled mid-slice: the slice uses the buffer and the stream, which are let go when this method ends.
+            while (await background.RunAsync(() => HashSlice(file, sha, buffer), CancellationToken.None) > 0)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (clock.GetUtcNow() < renewAt) continue;
                 // A large file outlasts the lease: keep it, or stop if another instance has taken the work over.
                 if (!await ledger.RenewWorkAsync(upload.Id, cancellationToken)) return false;
@@ -96,6 +108,6 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
     [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} could not be read to hash it; it is tried again once its lease runs out")]
     private static partial void LogUnreadable(ILogger logger, Guid uploadId, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {UploadId} was complete but its file is missing from the storage; marked failed")]
-    private static partial void LogLost(ILogger logger, Guid uploadId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {UploadId} is complete but its file is missing from the storage; hashing it is tried again in {RetryAfter} (`verify` lists it as MISSING)")]
+    private static partial void LogMissing(ILogger logger, Guid uploadId, TimeSpan retryAfter);
 }

@@ -377,16 +377,16 @@ public sealed class UploadLedger(
 
     /// <summary>Takes over assemblies whose claimer let its lease run out (it died midway); returns the ones this instance now holds.</summary>
     public Task<IReadOnlyList<Upload>> ClaimStalledAssembliesAsync(CancellationToken cancellationToken) =>
-        ClaimExpiredAsync(db.Uploads.Where(u => u.Status == UploadStatus.Assembling), cancellationToken);
+        ClaimExpiredAsync(db.Uploads.Where(u => u.Status == UploadStatus.Assembling), take: 20, cancellationToken);
 
     /// <summary>Claims complete uploads that still lack their SHA-256 and that nobody (alive) is hashing.</summary>
-    public Task<IReadOnlyList<Upload>> ClaimUnhashedAsync(CancellationToken cancellationToken) =>
-        ClaimExpiredAsync(db.Uploads.Where(u => u.Status == UploadStatus.Complete && u.Sha256 == null), cancellationToken);
+    public Task<IReadOnlyList<Upload>> ClaimUnhashedAsync(int take, CancellationToken cancellationToken) =>
+        ClaimExpiredAsync(db.Uploads.Where(u => u.Status == UploadStatus.Complete && u.Sha256 == null), take, cancellationToken);
 
-    private async Task<IReadOnlyList<Upload>> ClaimExpiredAsync(IQueryable<Upload> work, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Upload>> ClaimExpiredAsync(IQueryable<Upload> work, int take, CancellationToken cancellationToken)
     {
         var now = Now;
-        var candidates = await work.AsNoTracking().Where(u => u.LeaseUntil == null || u.LeaseUntil < now).OrderBy(u => u.UpdatedAt).Take(20).ToListAsync(cancellationToken);
+        var candidates = await work.AsNoTracking().Where(u => u.LeaseUntil == null || u.LeaseUntil < now).OrderBy(u => u.UpdatedAt).Take(take).ToListAsync(cancellationToken);
         var claimed = new List<Upload>();
         foreach (var upload in candidates)
         {
@@ -529,17 +529,13 @@ public sealed class UploadLedger(
     }
 
     /// <summary>Records the SHA-256, if this instance still holds the hashing lease.</summary>
-    /// <summary>Marks a complete upload this instance is hashing as failed (its file is gone, so it is neither hashed nor
-    /// counted); false when it was deleted or taken over meanwhile.</summary>
-    public async Task<bool> MarkLostAsync(Guid uploadId, string reason, CancellationToken cancellationToken) =>
+    /// <summary>Sets aside a complete upload this instance holds for hashing until <paramref name="until"/>; false when it
+    /// was deleted or taken over meanwhile.</summary>
+    public async Task<bool> PostponeWorkAsync(Guid uploadId, DateTime until, CancellationToken cancellationToken) =>
         await db.Uploads.Where(u => u.Id == uploadId && u.Status == UploadStatus.Complete && u.Sha256 == null && u.LeaseOwner == instance.Value)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(u => u.Status, UploadStatus.Failed)
-                .SetProperty(u => u.FailureReason, reason)
-                .SetProperty(u => u.LeaseUntil, (DateTime?)null)
-                .SetProperty(u => u.LeaseOwner, (string?)null)
-                .SetProperty(u => u.UpdatedAt, Now), cancellationToken) == 1;
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.LeaseUntil, until), cancellationToken) == 1;
 
+    /// <summary>Records the hash this instance computed, if it still holds the work and nobody recorded one meanwhile.</summary>
     public async Task<bool> SetSha256Async(Guid uploadId, string sha256, CancellationToken cancellationToken) =>
         await db.Uploads.Where(u => u.Id == uploadId && u.Sha256 == null && u.LeaseOwner == instance.Value)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.Sha256, sha256).SetProperty(u => u.LeaseUntil, (DateTime?)null).SetProperty(u => u.LeaseOwner, (string?)null), cancellationToken) == 1;

@@ -301,13 +301,14 @@ public sealed partial class UploadReceiver(
     };
 
     /// <summary>The answer to a chunk that continues an upload the server no longer receives.</summary>
-    private static Rejection NothingToContinue(Upload? latest) => Rejection.NotFound(latest?.Status switch
+    private static Rejection NothingToContinue(Upload? latest) => latest is { Status: UploadStatus.Rejected }
+        ? Rejection.UnsupportedMediaType(latest.FailureReason ?? "The server refused the file once it had all of it.")
+        : Rejection.NotFound(latest?.Status switch
     {
         UploadStatus.Expired => "This upload expired: no chunk of it arrived for too long, and the server deleted what it had. Retry the file to send it again from the start.",
         UploadStatus.Cancelled => "This upload was cancelled, and the server deleted what it had. Add the file again to start over.",
         UploadStatus.Deleted => "This upload was deleted. Add the file again to start over.",
         UploadStatus.Failed => latest.FailureReason ?? "The server could not finish the file. Add it again to start over.",
-        UploadStatus.Rejected => latest.FailureReason ?? "The server refused the file once it had all of it.",
         _ => "The server has no upload of this file in progress. Retry the file to send it again from the start.",
     });
 

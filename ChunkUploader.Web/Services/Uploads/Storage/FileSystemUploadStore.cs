@@ -29,6 +29,7 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
     {
         OnVolume(() =>
         {
+            EnsureRootThere();
             var directory = paths.ChunkDirectory(ownerId, uploadId);
             var created = CreateDirectories(directory);
             File.Create(Path.Combine(directory, "data.part")).Dispose();
@@ -46,7 +47,11 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
     {
         // Open, never create: a partial file that is gone means the upload was finished or cancelled meanwhile.
         var file = OpenIfPresent(() => File.OpenHandle(paths.PartialFile(ownerId, uploadId), FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous));
-        if (file is null) return new ChunkWrite(ChunkWriteStatus.UploadGone, 0, null);
+        if (file is null)
+        {
+            OnVolume(EnsureRootThere);
+            return new ChunkWrite(ChunkWriteStatus.UploadGone, 0, null);
+        }
 
         using (file)
         {
@@ -59,7 +64,11 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
     {
         var finished = paths.FinishedFile(ownerId, uploadId);
         var directory = Path.GetDirectoryName(finished)!;
-        var created = OnVolume(() => CreateDirectories(directory));
+        var created = OnVolume(() =>
+        {
+            EnsureRootThere();
+            return CreateDirectories(directory);
+        });
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // Opened shared, so it carries a shared lock until the caller lets go: the sweep's exclusive open fails meanwhile.
         var file = OnVolume(() => File.OpenHandle(finished, FileMode.CreateNew, FileAccess.Write, FileShare.Read | FileShare.Delete, FileOptions.Asynchronous));
@@ -164,6 +173,12 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
 
     private static DirectoryNotFoundException RootGone() => new($"The storage root has no {StorageRootMarker.FileName} file (a mount gone?).");
 
+    /// <summary>Nothing is made in an empty mount point: with the marker gone, writing fails as the volume's failure (503).</summary>
+    private void EnsureRootThere()
+    {
+        if (!StorageRootMarker.IsPresent(paths.Root)) throw RootGone();
+    }
+
     public Task DeleteAsync(string ownerId, Guid uploadId, CancellationToken cancellationToken)
     {
         OnVolume(() =>
@@ -223,10 +238,10 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
 
     public long? AvailableBytes()
     {
-        // Asked before every new file: create the root only the first time, not with a failing mkdir each time.
+        // The server made the root at start: one gone since is a mount gone, whose free space says nothing.
         return OnVolume(() =>
         {
-            if (!Directory.Exists(paths.Root)) Directory.CreateDirectory(paths.Root);
+            EnsureRootThere();
             return new DriveInfo(paths.Root).AvailableFreeSpace;
         });
     }

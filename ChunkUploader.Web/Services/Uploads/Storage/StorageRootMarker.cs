@@ -30,26 +30,35 @@ public static class StorageRootMarker
     /// <summary>
     /// Keeps the marker open for as long as the server runs. .NET takes an advisory lock (<c>flock</c>) for every open
     /// file on Unix, shared here, so any number of instances hold it together while a command that must run alone
-    /// (<c>restore</c>) can tell that one is running.
+    /// (<c>restore</c>, <see cref="TryHoldAlone"/>) can tell that one is running. Null while such a command holds it.
     /// </summary>
-    public static IDisposable Hold(string root) =>
-        new FileStream(Path.Combine(root, FileName), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+    public static IDisposable? TryHold(string root) =>
+        TryOpen(root, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
 
-    /// <summary>Whether a running server holds this root's marker (see <see cref="Hold"/>).</summary>
-    public static bool IsHeld(string root)
+    /// <summary>
+    /// Holds the marker alone until <paramref name="hold"/> is disposed; false while a server holds it. A root without a
+    /// marker has never had a server: nothing to hold (<paramref name="hold"/> is null), and nothing is created. Advisory
+    /// only, like every <c>flock</c>: with <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c> set, or across hosts on NFS mounted
+    /// with <c>nolock</c>, it sees nothing.
+    /// </summary>
+    public static bool TryHoldAlone(string root, out IDisposable? hold)
+    {
+        hold = null;
+        if (!IsPresent(root)) return true;
+        hold = TryOpen(root, FileAccess.ReadWrite, FileShare.None);
+        return hold is not null;
+    }
+
+    private static FileStream? TryOpen(string root, FileAccess access, FileShare share)
     {
         try
         {
-            using var alone = new FileStream(Path.Combine(root, FileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-            return false;
+            return new FileStream(Path.Combine(root, FileName), FileMode.Open, access, share);
         }
-        catch (Exception missing) when (missing is FileNotFoundException or DirectoryNotFoundException)
+        // The lock is taken by another process: the open fails as a sharing violation, an IOException of no subclass.
+        catch (IOException held) when (held.GetType() == typeof(IOException))
         {
-            return false;
-        }
-        catch (IOException)
-        {
-            return true;
+            return null;
         }
     }
 }
