@@ -19,7 +19,7 @@ public sealed partial class UploadHasher(UploadLedger ledger, IUploadStore store
     private const int SliceSize = 16 * BufferSize;
 
     /// <summary>How long a complete upload whose file is missing waits before the hasher looks for it again.</summary>
-    public static readonly TimeSpan MissingFileRetry = TimeSpan.FromHours(1);
+    private static readonly TimeSpan MissingFileRetry = TimeSpan.FromHours(1);
 
     /// <summary>Files claimed at a time: at the lowest priority a claim may wait long for its turn, and its lease with it.</summary>
     private const int ClaimedAtOnce = 2;

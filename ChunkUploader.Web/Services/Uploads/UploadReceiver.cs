@@ -301,16 +301,15 @@ public sealed partial class UploadReceiver(
     };
 
     /// <summary>The answer to a chunk that continues an upload the server no longer receives.</summary>
-    private static Rejection NothingToContinue(Upload? latest) => latest is { Status: UploadStatus.Rejected }
-        ? Rejection.UnsupportedMediaType(latest.FailureReason ?? "The server refused the file once it had all of it.")
-        : Rejection.NotFound(latest?.Status switch
+    private static Rejection NothingToContinue(Upload? latest) => latest?.Status switch
     {
-        UploadStatus.Expired => "This upload expired: no chunk of it arrived for too long, and the server deleted what it had. Retry the file to send it again from the start.",
-        UploadStatus.Cancelled => "This upload was cancelled, and the server deleted what it had. Add the file again to start over.",
-        UploadStatus.Deleted => "This upload was deleted. Add the file again to start over.",
-        UploadStatus.Failed => latest.FailureReason ?? "The server could not finish the file. Add it again to start over.",
-        _ => "The server has no upload of this file in progress. Retry the file to send it again from the start.",
-    });
+        UploadStatus.Expired => Rejection.NotFound("This upload expired: no chunk of it arrived for too long, and the server deleted what it had. Retry the file to send it again from the start."),
+        UploadStatus.Cancelled => Rejection.NotFound("This upload was cancelled, and the server deleted what it had. Add the file again to start over."),
+        UploadStatus.Deleted => Rejection.NotFound("This upload was deleted. Add the file again to start over."),
+        UploadStatus.Failed => Rejection.NotFound(latest.FailureReason ?? "The server could not finish the file. Add it again to start over."),
+        UploadStatus.Rejected => Rejection.UnsupportedMediaType(latest.FailureReason ?? "The server refused the file once it had all of it."),
+        _ => Rejection.NotFound("The server has no upload of this file in progress. Retry the file to send it again from the start."),
+    };
 
     /// <summary>How far the user's upload with this identifier has come (live, or complete), for a page that resumes it.</summary>
     public async Task<UploadProgress?> ProgressAsync(string userId, string identifier, CancellationToken cancellationToken) =>

@@ -140,8 +140,9 @@ public sealed class FileSystemUploadStore(StoragePaths paths, IOptions<StorageOp
         var finished = paths.FinishedFile(ownerId, uploadId);
         // With the storage's mount gone every upload looks unfinishable: it must wait for the mount, not be failed, and
         // nothing may be created in the empty mount point.
-        if (!File.Exists(partial) && !File.Exists(finished) && !StorageRootMarker.IsPresent(paths.Root)) throw RootGone();
-        if (File.Exists(partial))
+        var receiving = File.Exists(partial);
+        if (!receiving && !File.Exists(finished) && !StorageRootMarker.IsPresent(paths.Root)) throw RootGone();
+        if (receiving)
         {
             var directory = Path.GetDirectoryName(finished)!;
             var created = CreateDirectories(directory);
