@@ -49,10 +49,7 @@ public sealed class BackupCommand(string folder) : OperationsCommand
         }
 
         // Hashed once nothing has it open any more: the bytes as they stay in the backup.
-        string databaseSha256;
-        await using (var snapshotFile = File.OpenRead(backup.DatabaseFile))
-            databaseSha256 = await BackupFolder.HashAsync(snapshotFile, null, cancellationToken);
-        var manifest = new List<(string Sha256, string Entry)> { (databaseSha256, BackupFolder.DatabaseFileName) };
+        var manifest = new List<(string Sha256, string Entry)> { (await backup.HashDatabaseAsync(cancellationToken), BackupFolder.DatabaseFileName) };
 
         var files = context.Get<StoredFiles>();
         var problems = new List<string>();

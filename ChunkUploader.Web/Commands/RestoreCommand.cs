@@ -60,8 +60,7 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
         if (!listsDatabase)
         {
             // A backup of an earlier version: its database is hashed now, so that the copy restored is the one checked.
-            await using var stream = File.OpenRead(backup.DatabaseFile);
-            manifest[BackupFolder.DatabaseFileName] = await BackupFolder.HashAsync(stream, null, cancellationToken);
+            manifest[BackupFolder.DatabaseFileName] = await backup.HashDatabaseAsync(cancellationToken);
         }
         if (await backup.DatabaseProblemAsync(cancellationToken) is { } damage) return context.Fail(damage);
 

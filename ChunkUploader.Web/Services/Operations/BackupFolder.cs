@@ -89,6 +89,13 @@ public sealed class BackupFolder(string path)
     }
 
     /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (when given) and returns the lower-case hex SHA-256 of the bytes.</summary>
+    /// <summary>The lower-case hex SHA-256 of the snapshot as it lies in the folder.</summary>
+    public async Task<string> HashDatabaseAsync(CancellationToken cancellationToken)
+    {
+        await using var database = File.OpenRead(DatabaseFile);
+        return await HashAsync(database, null, cancellationToken);
+    }
+
     public static async Task<string> HashAsync(Stream source, Stream? destination, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
