@@ -17,10 +17,12 @@ var command = OperationsCommand.Parse(args);
 var builder = WebApplication.CreateBuilder(command is null ? args : []);
 builder.AddOperations(command);
 
-// Parsed while the services are registered: a connection string of the other engine must stop here, in one line.
-if (DatabaseServiceCollectionExtensions.ConnectionStringProblem(builder.Configuration) is { } databaseProblem)
+// Read while the services are registered: a value of the wrong type or a connection string of the other engine must
+// stop here, in one line.
+if ((SettingsCheck.Unreadable(builder.Configuration) ?? DatabaseServiceCollectionExtensions.ConnectionStringProblem(builder.Configuration))
+    is { } settingProblem)
 {
-    Console.Error.WriteLine(databaseProblem);
+    Console.Error.WriteLine(settingProblem);
     Environment.ExitCode = 1;
     return;
 }

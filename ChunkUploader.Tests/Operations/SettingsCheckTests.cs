@@ -7,14 +7,19 @@ namespace ChunkUploader.Tests.Operations;
 public sealed class SettingsCheckTests
 {
     [TestMethod]
-    [DataRow("Upload__MinChunkSize", "-5", "Invalid setting in section 'Upload'", DisplayName = "a chunk size below one byte")]
-    [DataRow("Identity__RequireConfirmedAccount", "true", "Invalid setting in section 'Identity'", DisplayName = "email confirmation without email")]
-    [DataRow("Database__Provider", "PostgreSQL", "Invalid setting ConnectionStrings:Default: it is not a PostgreSQL connection string", DisplayName = "PostgreSQL with a SQLite connection string")]
-    [DataRow("ConnectionStrings__Default", "Host=db;Database=uploads", "Invalid setting ConnectionStrings:Default: it is not a Sqlite connection string", DisplayName = "SQLite with a PostgreSQL connection string")]
-    public async Task A_refused_setting_stops_the_server_and_a_command_in_one_line_before_the_database_is_made(string key, string value, string message)
+    [DataRow("Upload__MinChunkSize=-5", "Invalid setting in section 'Upload'", DisplayName = "a chunk size below one byte")]
+    [DataRow("Upload__MinChunkSize=abc", "Invalid setting: Failed to convert configuration value 'abc' at 'Upload:MinChunkSize'", DisplayName = "a chunk size that is not a number")]
+    [DataRow("Identity__RequireConfirmedAccount=true", "Invalid setting in section 'Identity'", DisplayName = "email confirmation without email")]
+    [DataRow("Database__Provider=MySql", "Invalid setting: Failed to convert configuration value 'MySql' at 'Database:Provider'", DisplayName = "a database engine the app does not know")]
+    [DataRow("Database__Provider=PostgreSQL", "Invalid setting ConnectionStrings:Default: it is not a PostgreSQL connection string", DisplayName = "PostgreSQL with a SQLite connection string")]
+    [DataRow("Database__Provider=PostgreSQL;ConnectionStrings__Default=", "Invalid setting ConnectionStrings:Default: Database:Provider is PostgreSQL, so it must be set", DisplayName = "PostgreSQL without a connection string")]
+    [DataRow("ConnectionStrings__Default=Host=db", "Invalid setting ConnectionStrings:Default: it is not a Sqlite connection string", DisplayName = "SQLite with a PostgreSQL connection string")]
+    public async Task A_refused_setting_stops_the_server_and_a_command_in_one_line_before_the_database_is_made(string refused, string message)
     {
         using var site = new Installation("bad-setting");
-        var settings = new Dictionary<string, string> { [key] = value, ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LoopbackPort.Free()}" };
+        // key=value;key=value, split at the first '=' of each
+        var settings = refused.Split(';').Select(setting => setting.Split('=', 2)).ToDictionary(pair => pair[0], pair => pair[1]);
+        settings["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LoopbackPort.Free()}";
 
         var server = await site.RunAsync(settings);
         var command = await site.RunAsync(settings, "migrate");
