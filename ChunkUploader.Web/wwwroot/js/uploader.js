@@ -268,6 +268,12 @@
                 // Marks this list of chunks, which a retry replaces: the chunks after it continue an upload.
                 chunk.fileObj.acknowledgedChunks = chunk.fileObj.chunks;
             }
+            // A POST that got no answer may still have been stored: if its resend finds the file complete, this page
+            // completed it, and "the server already had it" would be wrong.
+            if (status === 0 && posting) {
+                const row = rows.get(chunk.fileObj.uniqueIdentifier);
+                if (row) row.answerLost = true;
+            }
             lastAnswer = { chunk, status, retryAfter: xhr.getResponseHeader('Retry-After') };
         });
     }
@@ -666,7 +672,7 @@
         // already has it.
         const already = before?.status === 'Complete' || (row.posted === 0 && (now?.status === 'Complete' || answer.status === 'complete'));
         if (already) setState(row, 'already', 'Already uploaded; nothing was sent.');
-        else if (answer.completedBefore) setState(row, 'already', 'Already uploaded; the server already had it.');
+        else if (answer.completedBefore && !row.answerLost) setState(row, 'already', 'Already uploaded; the server already had it.');
         else if (!answer.sha256) setState(row, 'verifying', 'All bytes are on the server; computing its SHA-256…');
         if (answer.sha256) {
             // Known at once for a file of one chunk, which is hashed as it arrives: nothing to wait for.
