@@ -80,6 +80,13 @@ if (SettingsCheck.Problems(app.Services) is { } problems)
     Environment.ExitCode = 1;
     return;
 }
+// A restore killed while putting its backup in place must be finished before anything (a fresh database) is made.
+if (command is not RestoreCommand && RestoreStaging.Interrupted(app.Services.GetRequiredService<StoragePaths>().Root) is { } interrupted)
+{
+    Console.Error.WriteLine($"A restore of {interrupted.Backup} was interrupted while it put the backup in place: run `restore {interrupted.Backup}` again to finish it.");
+    Environment.ExitCode = 1;
+    return;
+}
 if (command is not null)
 {
     Environment.ExitCode = await command.RunAsync(app.Services);

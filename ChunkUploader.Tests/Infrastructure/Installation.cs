@@ -33,10 +33,21 @@ public sealed class Installation : IDisposable
     public Task<CommandResult> RunAsync(params string[] args) => RunAsync(environment: null, args);
 
     /// <summary>The same, with settings of its own (environment variables such as <c>Upload__MaxFileSize</c>).</summary>
-    public async Task<CommandResult> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public Task<CommandResult> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunAsync(environment, [], args);
+
+    /// <summary>
+    /// Runs a command that is killed (SIGKILL, by strace's fault injection) on entering its <paramref name="rename"/>th
+    /// rename, before that rename happens: a crash at an exact point of a sequence of renames.
+    /// </summary>
+    public Task<CommandResult> RunKilledAtRenameAsync(int rename, params string[] args) =>
+        RunAsync(null, ["strace", "-f", "-qq", "-o", "/dev/null", "-e", $"inject=rename,renameat,renameat2:signal=KILL:when={rename}"], args);
+
+    private async Task<CommandResult> RunAsync(IReadOnlyDictionary<string, string>? environment, string[] wrapper, string[] args)
     {
         var appDll = typeof(Program).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [appDll, .. args])
+        string[] command = [.. wrapper, "dotnet", appDll, .. args];
+        var start = new ProcessStartInfo(command[0], command[1..])
         {
             WorkingDirectory = Path.GetDirectoryName(appDll)!,
             RedirectStandardOutput = true,

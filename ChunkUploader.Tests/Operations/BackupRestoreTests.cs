@@ -239,6 +239,38 @@ public sealed class BackupRestoreTests
         Assert.AreEqual(0, verified.ExitCode, verified.ToString());
     }
 
+    [TestMethod]
+    // The renames: the empty database and its -wal and -shm aside (the restore's read-only look made those), the files
+    // folder in, the database in.
+    [DataRow(1, DisplayName = "killed before the empty database is moved aside")]
+    [DataRow(2, DisplayName = "killed between moving the empty database and its journal aside")]
+    [DataRow(4, DisplayName = "killed before the files are put in place")]
+    [DataRow(5, DisplayName = "killed before the database is put in place")]
+    public async Task A_restore_killed_while_putting_the_backup_in_place_blocks_every_start_until_the_next_restore_finishes_it(int killedAtRename)
+    {
+        using var original = new Installation("killed-source");
+        using var target = new Installation("killed-target");
+        var (backup, files) = await BackUpAsync(original, 100_000, 200_000);
+        await target.RunSuccessfullyAsync("migrate"); // an empty database to replace
+
+        var killed = await target.RunKilledAtRenameAsync(killedAtRename, "restore", backup);
+        Assert.AreEqual(137, killed.ExitCode, $"killed by SIGKILL: {killed}");
+
+        // Started on half a restore, a server would make a new database and its sweep would delete the restored files.
+        var server = await target.RunAsync(new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LoopbackPort.Free()}" });
+        var verify = await target.RunAsync("verify");
+        foreach (var refused in new[] { server, verify })
+            AssertRefused(refused, $"A restore of {backup} was interrupted while it put the backup in place: run `restore {backup}` again to finish it.");
+
+        var finished = await target.RunAsync("restore", backup);
+        Assert.AreEqual(0, finished.ExitCode, finished.ToString());
+        StringAssert.Contains(finished.Output, $"Finished the restore of {backup}, which was interrupted");
+        AssertStored(target.StorageRoot, files);
+        var verified = await target.RunAsync("verify");
+        Assert.AreEqual(0, verified.ExitCode, verified.ToString());
+        Assert.IsFalse(Entries(target.StorageRoot).Any(entry => entry.Contains(".restoring")), "no staging folder is left");
+    }
+
     /// <summary>A server's installation with finished, hashed files of the given sizes, backed up; the backup folder and the files.</summary>
     private static async Task<(string Backup, TestFile[] Files)> BackUpAsync(Installation original, params long[] sizes)
     {

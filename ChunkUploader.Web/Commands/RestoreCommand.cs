@@ -36,6 +36,8 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
         using var held = hold;
         if (!alone)
             return context.Fail($"A server is running on this installation (it holds {Path.Combine(storageRoot, StorageRootMarker.FileName)}); stop every instance before restoring.");
+        if (RestoreStaging.Interrupted(storageRoot) is { } interrupted)
+            return FinishInterrupted(context, interrupted.Backup, backup.Path);
         var files = context.Get<StoredFiles>();
         if (await HoldsDataAsync(databaseFile, cancellationToken) || !files.IsEmpty())
             return context.Fail($"This installation is not empty (database {databaseFile} or its storage holds data). Restore only into an empty installation.");
@@ -70,7 +72,12 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
         try
         {
             result = await StageAsync(context, backup, manifest, staging);
-            staging.Commit();
+            staging.Commit(backup.Path);
+        }
+        catch (RestoreIncompleteException incomplete)
+        {
+            return context.Fail($"The restore failed while putting the backup in place, and could not be undone: {incomplete.Message} " +
+                                "Run the same restore again to finish it; until then the server does not start.");
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or InvalidDataException or SqliteException
                                             or DbUpdateException { InnerException: SqliteException })
@@ -90,6 +97,25 @@ public sealed class RestoreCommand(string folder) : OperationsCommand
             context.Out.WriteLine($"The manifest does not list {BackupFolder.DatabaseFileName} (a backup of an earlier version): the database was checked by SQLite's integrity check only.");
         if (staging.Finish() is { } leftover) context.Error.WriteLine(leftover);
         return Succeeded;
+    }
+
+    /// <summary>A restore killed while putting its backup in place is finished before anything else (the installation holds part of it).</summary>
+    private static int FinishInterrupted(CommandContext context, string interrupted, string asked)
+    {
+        string? leftover;
+        try
+        {
+            leftover = RestoreStaging.Resume(context.Get<StoragePaths>());
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            return context.Fail($"The restore of {interrupted} was interrupted while putting it in place, and finishing it failed: {failure.Message}");
+        }
+        context.Out.WriteLine($"Finished the restore of {interrupted}, which was interrupted while putting it in place.");
+        if (leftover is not null) context.Error.WriteLine(leftover);
+        return Path.TrimEndingDirectorySeparator(interrupted) == Path.TrimEndingDirectorySeparator(asked)
+            ? Succeeded
+            : context.Fail($"{asked} was not restored: this installation now holds the restore of {interrupted}.");
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using ChunkUploader.Web.Services.Uploads.Storage;
 
 namespace ChunkUploader.Web.Services.Operations;
@@ -5,12 +6,15 @@ namespace ChunkUploader.Web.Services.Operations;
 /// <summary>
 /// Where a restore writes until all of it is written: a folder in the storage root for the files and one beside the
 /// database for it, each on the volume of what it will replace, so that putting them in place at the end is one rename
-/// each. Until then the installation is as it was. A failure discards both folders; a restore that was killed leaves
-/// them, and the next attempt discards them first (their fixed names are how it finds them).
+/// each. Until then the installation is as it was. A failure discards both folders; a restore killed while writing
+/// leaves them, and the next attempt discards them first (their fixed names are how it finds them). Once everything is
+/// written, a journal in the storage root's folder says so until the renames are done: a restore killed among them is
+/// finished by the next <c>restore</c>, and nothing else starts on the installation meanwhile.
 /// </summary>
 public sealed class RestoreStaging(StoragePaths paths, string databaseFile)
 {
     private const string FolderName = ".restoring";
+    private const string JournalName = "putting-in-place";
     private const int BufferSize = 1024 * 1024;
 
     /// <summary>SQLite's files beside a database: a journal left by the empty database must not be read as the restored one's.</summary>
@@ -26,6 +30,24 @@ public sealed class RestoreStaging(StoragePaths paths, string databaseFile)
     public string DatabaseFile => Path.Combine(_databaseFolder, Path.GetFileName(databaseFile));
 
     private string StagedFiles => Path.Combine(_storageFolder, "files");
+
+    private static string JournalOf(string storageRoot) => Path.Combine(storageRoot, FolderName, JournalName);
+
+    /// <summary>
+    /// A restore that was killed while putting its backup in place: which backup, and the database it was restoring;
+    /// null when there is none. Until it is finished the installation holds part of a restore.
+    /// </summary>
+    public static (string Backup, string DatabaseFile)? Interrupted(string storageRoot)
+    {
+        try
+        {
+            return File.ReadAllLines(JournalOf(storageRoot)) is [var backup, var database, ..] ? (backup, database) : null;
+        }
+        catch (Exception missing) when (missing is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Where a backup entry (<c>files/{owner}/{upload}</c>, laid out as in the storage root) is restored until put in place.</summary>
     public string FilePath(string entry) => paths.Inside(_storageFolder, entry);
@@ -65,26 +87,17 @@ public sealed class RestoreStaging(StoragePaths paths, string databaseFile)
     /// <summary>
     /// Puts the files and then the database in place, each with a rename. The database goes last: until it is there the
     /// installation is still an empty one. What it replaces (an empty database with its journals, a files folder holding
-    /// no file) is moved aside rather than deleted, so that a rename that fails undoes the ones before it.
+    /// no file) is moved aside rather than deleted, so that a rename that fails undoes the ones before it; if undoing
+    /// fails too, the journal stays and the next <c>restore</c> finishes the renames (<see cref="RestoreIncompleteException"/>).
     /// </summary>
-    public void Commit()
+    public void Commit(string backup)
     {
+        Directory.CreateDirectory(StagedFiles); // a backup without files still restores an (empty) files folder
+        WriteJournal(backup);
         var done = new Stack<(string From, string To)>();
-        void Move(string from, string to)
-        {
-            if (Directory.Exists(from)) Directory.Move(from, to);
-            else File.Move(from, to);
-            done.Push((from, to));
-        }
-
         try
         {
-            Directory.CreateDirectory(StagedFiles); // a backup without files still restores an (empty) files folder
-            foreach (var suffix in DatabaseSuffixes)
-                if (File.Exists(databaseFile + suffix)) Move(databaseFile + suffix, Path.Combine(_databaseFolder, "replaced" + suffix));
-            if (Directory.Exists(paths.FilesRoot)) Move(paths.FilesRoot, Path.Combine(_storageFolder, "replaced-files"));
-            Move(StagedFiles, paths.FilesRoot);
-            Move(DatabaseFile, databaseFile);
+            PutInPlace((from, to) => done.Push((from, to)));
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
         {
@@ -92,16 +105,64 @@ public sealed class RestoreStaging(StoragePaths paths, string databaseFile)
             {
                 try
                 {
-                    if (Directory.Exists(move.To)) Directory.Move(move.To, move.From);
-                    else File.Move(move.To, move.From);
+                    Move(move.To, move.From);
                 }
                 catch (Exception undo) when (undo is IOException or UnauthorizedAccessException)
                 {
-                    throw new IOException($"{failure.Message} Undoing it failed too: move {move.To} back to {move.From} by hand ({undo.Message}).", failure);
+                    throw new RestoreIncompleteException($"{failure.Message} Undoing it failed too ({undo.Message}).", failure);
                 }
             }
             throw;
         }
+    }
+
+    /// <summary>Finishes the renames of a restore that was interrupted among them (see <see cref="Interrupted"/>), then removes its staging folders.</summary>
+    public static string? Resume(StoragePaths paths)
+    {
+        if (Interrupted(paths.Root) is not { } interrupted) return null;
+        var staging = new RestoreStaging(paths, interrupted.DatabaseFile);
+        staging.PutInPlace((_, _) => { });
+        return staging.Finish();
+    }
+
+    /// <summary>
+    /// The renames, each done only while its source is still staged, so that running them again after an interruption
+    /// does the rest and nothing twice.
+    /// </summary>
+    private void PutInPlace(Action<string, string> moved)
+    {
+        void Once(string from, string to)
+        {
+            Move(from, to);
+            moved(from, to);
+        }
+
+        if (File.Exists(DatabaseFile))
+            foreach (var suffix in DatabaseSuffixes)
+                if (File.Exists(databaseFile + suffix)) Once(databaseFile + suffix, Path.Combine(_databaseFolder, "replaced" + suffix));
+        if (Directory.Exists(StagedFiles))
+        {
+            if (Directory.Exists(paths.FilesRoot)) Once(paths.FilesRoot, Path.Combine(_storageFolder, "replaced-files"));
+            Once(StagedFiles, paths.FilesRoot);
+        }
+        if (File.Exists(DatabaseFile)) Once(DatabaseFile, databaseFile);
+    }
+
+    private static void Move(string from, string to)
+    {
+        if (Directory.Exists(from)) Directory.Move(from, to);
+        else File.Move(from, to);
+    }
+
+    /// <summary>Written and flushed before the first rename: from then on, the next restore finishes rather than discards.</summary>
+    private void WriteJournal(string backup)
+    {
+        using (var journal = new FileStream(JournalOf(paths.Root), FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            journal.Write(Encoding.UTF8.GetBytes($"{backup}\n{databaseFile}\n"));
+            journal.Flush(flushToDisk: true);
+        }
+        DirectorySync.Flush(_storageFolder);
     }
 
     /// <summary>After <see cref="Commit"/>: removes the staging folders and what was moved aside. Null when done, else what is left.</summary>
@@ -140,10 +201,17 @@ public sealed class RestoreStaging(StoragePaths paths, string databaseFile)
         }
     }
 
+    /// <summary>The journal goes last: until it is gone, a restore killed here is finished (which then finds nothing left to do).</summary>
     private void DeleteStagingFolders()
     {
-        foreach (var folder in new[] { _storageFolder, _databaseFolder })
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        if (Directory.Exists(_databaseFolder)) Directory.Delete(_databaseFolder, recursive: true);
+        if (!Directory.Exists(_storageFolder)) return;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(_storageFolder).Where(e => Path.GetFileName(e) != JournalName).ToList())
+        {
+            if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+            else File.Delete(entry);
+        }
+        Directory.Delete(_storageFolder, recursive: true);
     }
 
     /// <summary>Makes a staging folder (after removing one an earlier attempt left) and a file in it; null when done, else why not.</summary>
@@ -164,3 +232,6 @@ public sealed class RestoreStaging(StoragePaths paths, string databaseFile)
         }
     }
 }
+
+/// <summary>Putting a restore in place failed midway and could not be undone: its journal stays for the next <c>restore</c> to finish it.</summary>
+public sealed class RestoreIncompleteException(string message, Exception inner) : IOException(message, inner);
