@@ -31,6 +31,9 @@ public sealed class FilterAbuseTests
         ["to=10000-01-01", "is not valid"],
         ["from=2026-02-30", "is not valid"],
         ["status=Exploded", "is not valid"],
+        ["status=Assembling,Complete", "The value 'Assembling,Complete' is not valid"],
+        ["status=3", "The value '3' is not valid"],
+        ["sort=Size,Duration", "The value 'Size,Duration' is not valid"],
         ["name=" + new string('x', 5_000), "name search is longer than 1024"],
         ["user=" + new string('x', 5_000), "user search is longer than 1024"],
         ["name=a%00b", "name search contains control characters"],
@@ -45,6 +48,22 @@ public sealed class FilterAbuseTests
         using var response = await _admin.Client.GetAsync(route + (route.Contains('?') ? "&" : "?") + query);
 
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest, message, before);
+    }
+
+    [TestMethod]
+    public async Task The_admin_users_search_refuses_a_control_character_and_the_next_search_still_works()
+    {
+        using var first = await _admin.Client.GetAsync("Admin/Users?email=a%00b");
+        using var again = await _admin.Client.GetAsync("Admin/Users?email=a%00b");
+        using var next = await _admin.Client.GetAsync("Admin/Users?email=%40");
+
+        foreach (var refused in new[] { first, again })
+        {
+            Assert.AreEqual(HttpStatusCode.BadRequest, refused.StatusCode);
+            StringAssert.Contains(await refused.Content.ReadAsStringAsync(), "The email search contains control characters.");
+        }
+        // On PostgreSQL a NUL failing a prepared statement left its pooled connection broken for the next request.
+        Assert.AreEqual(HttpStatusCode.OK, next.StatusCode);
     }
 
     public static IEnumerable<object[]> Extremes() => RoutesWith(

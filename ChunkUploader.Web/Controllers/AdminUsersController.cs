@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using ChunkUploader.Web.Data;
 using ChunkUploader.Web.Services.Accounts;
 using ChunkUploader.Web.Services.Audit;
+using ChunkUploader.Web.Services.History;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -21,6 +22,7 @@ public sealed partial class AdminUsersController(UserUsageReport report, UserAcc
     public async Task<IActionResult> Index(string? email, int page = 1, CancellationToken cancellationToken = default)
     {
         if (!ModelState.IsValid || page < 1 || page > MaxPage) return BadRequest($"page must be a whole number between 1 and {MaxPage}.");
+        if (HistoryFilter.SearchProblem("email", email) is { } unsearchable) return BadRequest(unsearchable);
         var (users, total) = await report.ListAsync(email, page, cancellationToken);
         var events = await audit.RecentAsync(RecentAuditEvents, cancellationToken);
         return View(new AdminUsersModel(email, page, total, users, events, DateTimeOffset.UtcNow));

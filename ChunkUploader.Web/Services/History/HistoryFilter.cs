@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using ChunkUploader.Web.Controllers;
 using ChunkUploader.Web.Data;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ChunkUploader.Web.Services.History;
 
@@ -17,6 +19,7 @@ public sealed record HistoryFilter : IValidatableObject
 
     /// <summary>Part of the owner's email (admin view only).</summary>
     public string? User { get; init; }
+    [ModelBinder(typeof(EnumNameBinder))]
     public UploadStatus? Status { get; init; }
     /// <summary>First day (UTC) of the start-date range.</summary>
     public DateOnly? From { get; init; }
@@ -24,6 +27,7 @@ public sealed record HistoryFilter : IValidatableObject
     public DateOnly? To { get; init; }
     /// <summary>Part of the file name or relative path.</summary>
     public string? Name { get; init; }
+    [ModelBinder(typeof(EnumNameBinder))]
     public UploadSort Sort { get; init; } = UploadSort.Started;
     /// <summary>Sort ascending; newest/largest/longest/fastest first otherwise.</summary>
     public bool Asc { get; init; }
@@ -40,7 +44,8 @@ public sealed record HistoryFilter : IValidatableObject
             yield return new ValidationResult(name, [nameof(Name)]);
     }
 
-    private static string? SearchProblem(string search, string? value) =>
+    /// <summary>Why a search text cannot match anything stored (too long, or with a control character), or null.</summary>
+    public static string? SearchProblem(string search, string? value) =>
         value?.Length > MaxSearchLength ? $"The {search} search is longer than {MaxSearchLength} characters."
         // No stored name or email has one, and PostgreSQL refuses a NUL in text outright.
         : value?.Any(char.IsControl) == true ? $"The {search} search contains control characters."
