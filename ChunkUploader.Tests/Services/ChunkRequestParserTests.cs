@@ -35,6 +35,27 @@ public sealed class ChunkRequestParserTests
     }
 
     [TestMethod]
+    [DataRow("backup.tar.gz", null, DisplayName = "an extension of two parts")]
+    [DataRow("NOTES.TXT", null, DisplayName = "an extension in another case")]
+    [DataRow("backup.gz", "Files of type '.gz' are not accepted; allowed: .tar.gz, .txt.", DisplayName = "only the last part of an allowed extension")]
+    [DataRow("tar.gz", "Files of type '.gz' are not accepted", DisplayName = "the extension's text without a name before it")]
+    [DataRow("README", "Files of type '(none)' are not accepted", DisplayName = "no extension")]
+    public void Allowed_extensions_are_matched_at_the_end_of_the_name_as_Resumable_js_matches_them(string fileName, string? refusal)
+    {
+        var parser = new ChunkRequestParser(Microsoft.Extensions.Options.Options.Create(new UploadOptions
+        {
+            MinChunkSize = 1024, MaxChunkSize = 4096, PageChunkSize = 1024, MaxFileSize = 1_000_000, AllowedExtensions = ["tar.gz", "txt"],
+        }));
+        var values = Valid();
+        values["resumableFilename"] = values["resumableRelativePath"] = fileName;
+
+        var outcome = parser.Parse(values.GetValueOrDefault);
+
+        if (refusal is null) Assert.IsNull(outcome.Rejection, outcome.Rejection?.Message);
+        else StringAssert.StartsWith(outcome.Rejection?.Message, refusal);
+    }
+
+    [TestMethod]
     public void A_valid_request_becomes_one_value_with_its_byte_range()
     {
         var request = Parse().Value!;

@@ -94,11 +94,11 @@ public sealed class ChunkRequestParser(IOptions<UploadOptions> options)
     private Rejection? ExtensionAllowed(string fileName)
     {
         if (_limits.AllowedExtensions.Length == 0) return null;
+        // At the end of the name, as Resumable.js's fileType check matches: an extension may have two parts (tar.gz).
+        if (_limits.AllowedExtensions.Any(allowed => fileName.EndsWith("." + allowed, StringComparison.OrdinalIgnoreCase))) return null;
         var extension = Path.GetExtension(fileName).TrimStart('.');
-        return _limits.AllowedExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase)
-            ? null
-            : Rejection.UnsupportedMediaType(
-                $"Files of type '{(extension.Length == 0 ? "(none)" : "." + extension)}' are not accepted; allowed: {string.Join(", ", _limits.AllowedExtensions.Select(e => "." + e))}.");
+        return Rejection.UnsupportedMediaType(
+            $"Files of type '{(extension.Length == 0 ? "(none)" : "." + extension)}' are not accepted; allowed: {string.Join(", ", _limits.AllowedExtensions.Select(e => "." + e))}.");
     }
 
     private Rejection? ChunkSizeWithinLimits(long chunkSize) =>
