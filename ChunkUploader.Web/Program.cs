@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ChunkUploader.Web;
 using ChunkUploader.Web.Commands;
+using ChunkUploader.Web.Controllers;
 using ChunkUploader.Web.Logging;
 using ChunkUploader.Web.Middleware;
 using ChunkUploader.Web.Data;
@@ -61,7 +62,7 @@ builder.Services.ConfigureApplicationCookie(options =>
 builder.Services.AddSecurity(builder.Configuration, builder.Environment);
 
 builder.Services.AddAntiforgery(options => options.HeaderName = "RequestVerificationToken");
-builder.Services.AddControllersWithViews()
+builder.Services.AddControllersWithViews(mvc => mvc.Conventions.Add(new HeadWhereGet()))
     .AddJsonOptions(options => options.JsonSerializerOptions.Converters.Add(new JsonStringEnumConverter()));
 builder.Services.AddRazorPages();
 
