@@ -52,6 +52,21 @@ public sealed class UploadsPageTests
     }
 
     [TestMethod]
+    [DataRow("caf\u00e9", DisplayName = "composed")]
+    [DataRow("cafe\u0301", DisplayName = "decomposed, as a Mac pastes it")]
+    public async Task The_name_search_finds_a_name_however_its_accents_are_written(string search)
+    {
+        using var session = await App.NewSessionAsync();
+        var file = TestFile.Random(1_000, 8192, "caf\u00e9 menu.txt");
+        var id = UploadEndpointTests.SingleCompletion(await session.UploadAsync(file));
+
+        var found = (await session.UploadsAsync($"?name={Uri.EscapeDataString(search)}")).GetProperty("items").EnumerateArray().ToList();
+
+        Assert.HasCount(1, found);
+        Assert.AreEqual(id, found[0].GetProperty("id").GetGuid());
+    }
+
+    [TestMethod]
     public async Task A_range_in_a_unit_other_than_bytes_is_ignored_and_the_whole_file_sent()
     {
         using var session = await App.NewSessionAsync();

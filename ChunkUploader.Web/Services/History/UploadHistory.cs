@@ -1,3 +1,4 @@
+using System.Text;
 using ChunkUploader.Web.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -94,7 +95,8 @@ public sealed class UploadHistory(AppDbContext db)
         }
         if (!string.IsNullOrWhiteSpace(filter.Name))
         {
-            var name = filter.Name.Trim();
+            // Stored names are NFC (the chunk parser makes them so); a search typed or pasted decomposed must match them.
+            var name = filter.Name.Trim().Normalize(NormalizationForm.FormC);
             rows = rows.Where(r => r.Upload.FileName.Contains(name) || r.Upload.RelativePath.Contains(name));
         }
         return rows;
