@@ -147,10 +147,16 @@ public sealed class UploaderPageTests
         var (context, page, user) = await BrowserFixture.SignedInPageAsync();
         await using var _ = context;
         var file = await SlowFileAsync(page, "expired-while-paused.bin");
+        // Paused only once a chunk is acknowledged: before that the page has nothing to continue (and the server no record).
+        var acknowledged = new TaskCompletionSource();
+        page.RequestFinished += async (_, request) =>
+        {
+            if (request.Method == "POST" && await request.ResponseAsync() is { Status: 200 }) acknowledged.TrySetResult();
+        };
 
         await ChooseFilesAsync(page, file);
         var row = Row(page, "expired-while-paused.bin");
-        await Expect(row).ToHaveAttributeAsync("data-state", "uploading");
+        await acknowledged.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause expired-while-paused.bin" }).ClickAsync();
         await Expect(row).ToHaveAttributeAsync("data-state", "paused");
         var id = (await RecordsAsync(user, u => u.Id)).Single();

@@ -109,7 +109,7 @@ public static class DatabaseServiceCollectionExtensions
             .AddInterceptors(new SqliteBusyTimeout(TimeSpan.FromSeconds(new SqliteConnectionStringBuilder(connectionString).DefaultTimeout))));
 
     internal static DbContextOptionsBuilder UsePostgreSql(DbContextOptionsBuilder options, string connectionString) =>
-        QuietExpectedFailures(options.UseNpgsql(connectionString));
+        QuietExpectedFailures(options.UseNpgsql(connectionString).AddInterceptors(new DiscardConnectionAfterDataError()));
 
     // Unique-key conflicts are how simultaneous requests (and instances) learn they lost a race, and are handled where
     // they happen; a failure nobody handles still surfaces as the request's exception.
