@@ -43,7 +43,8 @@ public sealed class RestoreStaging(StoragePaths paths, string databaseFile)
         {
             return File.ReadAllLines(JournalOf(storageRoot)) is [var backup, var database, ..] ? (backup, database) : null;
         }
-        catch (Exception missing) when (missing is FileNotFoundException or DirectoryNotFoundException)
+        // Not there, or a root that cannot be read at all, which the storage check after this reports in its own words.
+        catch (Exception missing) when (missing is IOException or UnauthorizedAccessException)
         {
             return null;
         }
